@@ -1,0 +1,43 @@
+"""README.md is nbs/index.ipynb rendered as markdown (nbdev_readme needs Quarto, which our machines lack).
+
+`python tests/test_readme.py --write` regenerates README.md; the test fails when they disagree.
+"""
+import json, re, sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def render_index(nb_path=ROOT / 'nbs' / 'index.ipynb'):
+    "Markdown cells of the index notebook, plus code cells that are not hidden, as one markdown document."
+    nb = json.loads(Path(nb_path).read_text())
+    parts = []
+    for c in nb['cells']:
+        src = ''.join(c['source']).strip()
+        if not src: continue
+        if c['cell_type'] == 'markdown': parts.append(src)
+        elif c['cell_type'] == 'code' and not re.match(r'#\|\s*hide', src): parts.append(f"```python\n{src}\n```")
+    return '\n\n'.join(parts) + '\n'
+
+
+def test_readme_matches_index():
+    want = render_index()
+    have = (ROOT / 'README.md').read_text()
+    assert have == want, "README.md differs from nbs/index.ipynb: run `python tests/test_readme.py --write`"
+
+
+def test_readme_commands_are_the_ci_commands():
+    "The install and test commands the README gives are the ones .ci/run runs."
+    readme, ci = (ROOT / 'README.md').read_text(), (ROOT / '.ci' / 'run').read_text()
+    blocks = re.findall(r"```sh\n(.*?)\n```", readme, re.S)
+    install, test = blocks[0].strip(), blocks[1].strip()
+    assert install in ci, f"README install command {install!r} is not what .ci/run runs"
+    assert test in ci, f"README test command {test!r} is not what .ci/run runs"
+
+
+if __name__ == '__main__':
+    if '--write' in sys.argv:
+        (ROOT / 'README.md').write_text(render_index())
+        print('README.md written from nbs/index.ipynb')
+    else:
+        test_readme_matches_index(); print('README.md is in sync')
