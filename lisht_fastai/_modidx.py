@@ -133,4 +133,6 @@ d = { 'settings': { 'branch': 'main',
                                    'lisht_fastai.data.imagenette_dls': ('data.html#imagenette_dls', 'lisht_fastai/data.py'),
                                    'lisht_fastai.data.load_mnist': ('data.html#load_mnist', 'lisht_fastai/data.py'),
                                    'lisht_fastai.data.mnist_dls': ('data.html#mnist_dls', 'lisht_fastai/data.py'),
-                                   'lisht_fastai.data.stratified_subset': ('data.html#stratified_subset', 'lisht_fastai/data.py')}}}
+                                   'lisht_fastai.data.stratified_subset': ('data.html#stratified_subset', 'lisht_fastai/data.py')},
+            'lisht_fastai.models': { 'lisht_fastai.models.nb06_cnn': ('models.html#nb06_cnn', 'lisht_fastai/models.py'),
+                                     'lisht_fastai.models.xresnet': ('models.html#xresnet', 'lisht_fastai/models.py')}}}
