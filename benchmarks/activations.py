@@ -40,9 +40,10 @@ def nb06_epoch(act, flush, dls, seed=0):
     with flush_denormals(flush):
         t0 = time.perf_counter()
         for xb, yb in dls.train:
+            xb, yb = xb.as_subclass(torch.Tensor), yb.as_subclass(torch.Tensor)
             loss = lf(m(xb), yb); loss.backward(); opt.step(); opt.zero_grad()
         dt = time.perf_counter() - t0
-        with torch.no_grad(): acc = sum((m(xb).argmax(1) == yb).sum().item() for xb, yb in dls.valid) / 10000
+        with torch.no_grad(): acc = sum((m(xb.as_subclass(torch.Tensor)).argmax(1) == yb.as_subclass(torch.Tensor)).sum().item() for xb, yb in dls.valid) / 10000
     return dt, acc
 
 
