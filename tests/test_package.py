@@ -1,0 +1,61 @@
+"""Package-level checks that do not belong to one notebook: install pins, the console script, and the
+issue-4 evidence on the real MNIST (`../shared/data/mnist.npz` or `$LISHT_DATA`)."""
+import configparser, shutil, subprocess, sys
+from pathlib import Path
+import pytest, torch
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cfg():
+    c = configparser.ConfigParser(delimiters=['=']); c.read(ROOT / 'settings.ini'); return c['DEFAULT']
+
+
+def test_pins_live_in_settings_ini():
+    req = _cfg()['requirements'].split() + _cfg()['dev_requirements'].split()
+    for pin in ('torch==2.14.1', 'torchvision==0.29.1', 'fastai==2.8.7', 'fastcore<2', 'plum-dispatch<2.10',
+                'nbdev==2.4.14', 'execnb<0.2', 'ghapi<2'):
+        assert pin in req, f"{pin} missing from settings.ini requirements/dev_requirements"
+
+
+def test_setup_py_avoids_pkg_resources():
+    assert 'pkg_resources' not in (ROOT / 'setup.py').read_text()
+
+
+def test_installed_versions_match_pins():
+    import fastai, nbdev
+    assert fastai.__version__ == '2.8.7' and nbdev.__version__ == '2.4.14'
+    assert torch.__version__.split('+')[0] == '2.14.1'
+
+
+def test_console_script():
+    exe = shutil.which('lisht-compare') or str(Path(sys.executable).parent / 'lisht-compare')
+    r = subprocess.run([exe, '--help'], capture_output=True, text=True)
+    assert r.returncode == 0 and 'Compare activations' in r.stdout
+
+
+def test_bad_act_spec_exits_2(tmp_path):
+    from lisht_fastai.compare import main
+    assert main(['mnist', '--acts', 'lightrlu', '--out', str(tmp_path)]) == 2
+
+
+@pytest.fixture(scope='module')
+def dls():
+    from lisht_fastai.data import mnist_dls
+    return mnist_dls(seed=0)
+
+
+@pytest.mark.parametrize('act', ['lightrelu', 'relu'])
+def test_one_epoch_reaches_95_percent(dls, act, tmp_path):
+    from lisht_fastai.learner import lisht_learner
+    from fastai.learner import load_learner
+    torch.manual_seed(0)
+    learn = lisht_learner(dls, act=act)
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1)
+    acc = learn.recorder.values[-1][2]
+    assert acc >= 0.95, f"{act}: {acc:.4f} valid accuracy after one epoch"
+    learn.export(tmp_path / 'l.pkl')
+    l2 = load_learner(tmp_path / 'l.pkl')
+    xb = dls.one_batch()[0]
+    learn.model.eval(); l2.model.eval()
+    torch.testing.assert_close(l2.model(xb), learn.model(xb))
