@@ -59,3 +59,11 @@ def test_one_epoch_reaches_95_percent(dls, act, tmp_path):
     xb = dls.one_batch()[0]
     learn.model.eval(); l2.model.eval()
     torch.testing.assert_close(l2.model(xb), learn.model(xb))
+
+
+def test_slow_flag_is_a_real_nbdev_flag():
+    "nbdev splits tst_flags on whitespace: 'slow|cuda' would be one flag and no slow cell would ever be skipped."
+    flags = _cfg()['tst_flags'].split()
+    assert 'slow' in flags
+    nbs = list((ROOT / 'nbs').glob('*.ipynb'))
+    assert any('#| slow' in p.read_text() for p in nbs)
