@@ -60,20 +60,17 @@ def course_sched(lr_max):
     return combine_scheds([0.5, 0.5], [SchedCos(0.2 * lr_max, lr_max), SchedCos(lr_max, 0.1 * lr_max)])
 
 class EpochLog(Callback):
-    "Collect train/valid loss, metrics and seconds per epoch from the `Recorder`."
+    "Collect train/valid loss, accuracy and seconds per training epoch from the `Recorder`."
     order = 60
-    def before_fit(self):
-        if not hasattr(self, 'rows') or self.learn.training is not None: pass
-        self.rows = getattr(self, 'rows', [])
-    def before_epoch(self): self._t0 = time.perf_counter()
+    def __init__(self): self.rows = []
+    def before_train(self): self._t0 = time.perf_counter()     # only real training epochs (not get_preds/validate)
     def after_epoch(self):
-        if not getattr(self.learn, 'training', True) and not hasattr(self, '_t0'): return
-        v = self.learn.recorder.log
-        names = list(self.learn.recorder.metric_names)
-        d = dict(zip(names, v))
+        if getattr(self, '_t0', None) is None: return
+        d = dict(zip(self.learn.recorder.metric_names, self.learn.recorder.log))
         self.rows.append({'epoch': int(d.get('epoch', len(self.rows))), 'train_loss': float(d.get('train_loss', float('nan'))),
                           'valid_loss': float(d.get('valid_loss', float('nan'))), 'accuracy': float(d.get('accuracy', float('nan'))),
                           'seconds': time.perf_counter() - self._t0})
+        self._t0 = None
 
 def _make_learner(data, recipe, name, kwargs, seed, lr, bs, size, subset, arch, data_path):
     if data == 'mnist':
