@@ -71,7 +71,7 @@ class GuardedHookCallback(HookCallback):
         super().before_fit()
         _guard_epochs(self.learn)
     def after_fit(self):
-        super().after_fit(); self._remove(); _unguard(self.learn)
+        super().after_fit(); _unguard(self.learn)      # HookCallback.after_fit removes the hooks
     def _on_error(self): self._remove()
     def __getstate__(self):
         d = self.__dict__.copy(); d.pop('hooks', None); return d
@@ -206,6 +206,7 @@ class ActivationStats(GuardedHookCallback):
         n = len(self._site_keys)
         meta = [m for ms, _ in self._chunks for m in ms]
         vals = torch.cat([torch.cat([t, t.new_full((t.shape[0], n - t.shape[1], t.shape[2]), float('nan'))], 1) for _, t in self._chunks])
+        self._chunks = [(meta, vals)]      # merge once: plots call this per layer and per statistic
         return meta, vals
 
     @property
@@ -244,7 +245,7 @@ class ActivationStats(GuardedHookCallback):
         "Dict of stat name -> tensor over recorded `phase` batches for layer `i` (index or name)."
         meta, vals = self._all()
         keep = torch.tensor([p == phase for _, _, p in meta], dtype=torch.bool)
-        v = vals[keep][:, self._site(i), :5] if len(meta) else vals[:, 0, :5]
+        v = vals[keep][:, self._site(i), :5]
         return {n: v[:, j] for j, n in enumerate(STAT_NAMES)}
 
     def stats_df(self):
