@@ -17,6 +17,9 @@ from .data import mnist_dls, imagenette_dls
 from .models import nb06_cnn
 from .learner import lisht_learner, suggested_lr
 from .stats import NonFiniteError
+from .distrib import distrib_ctx, is_rank0
+from fastai.torch_core import num_distrib, distrib_barrier
+from contextlib import nullcontext
 
 # %% auto #0
 __all__ = ['COURSE_LR', 'RESULTS_HEADER', 'parse_act', 'split_acts', 'spec_label', 'course_sched', 'EpochLog', 'compare',
@@ -138,23 +141,25 @@ def compare(acts, data='mnist', epochs=1, seeds=1, lr=None, out='results', recip
                        subset=subset if data == 'imagenette' else None, arch=arch)
             key = json.dumps(cfg, sort_keys=True)
             if key in done:
-                if verbose: print(f"skip {cfg['act']} seed {seed}: already in {fn}")
+                if verbose and is_rank0(): print(f"skip {cfg['act']} seed {seed}: already in {fn}")
                 continue
             learn, fit, used_lr = _make_learner(data, recipe, name, kwargs, seed, lr, bs, size, subset, arch, data_path)
             log = EpochLog(); learn.add_cb(log)
             status, error = 'ok', None
             t0 = time.perf_counter()
             try:
-                if sys.stdout.isatty() or not verbose: fit(learn, epochs)
-                else:
-                    with learn.no_bar(): fit(learn, epochs)          # no progress bars in logs
+                with (distrib_ctx(learn) if num_distrib() > 1 else nullcontext()):   # under torchrun/accelerate launch: DDP
+                    if sys.stdout.isatty() or not verbose: fit(learn, epochs)
+                    else:
+                        with learn.no_bar(): fit(learn, epochs)          # no progress bars in logs
             except NonFiniteError as e: status, error = 'diverged', str(e)
             rec = dict(config=cfg, lr_used=used_lr, status=status, error=error, epochs=log.rows, seconds=time.perf_counter() - t0,
                        final_accuracy=log.rows[-1]['accuracy'] if log.rows and status == 'ok' else None,
                        final_stats=learn.activation_stats.final_stats().reset_index(names='layer').to_dict('records')
                                    if len(learn.activation_stats.records) else [])
-            _append(fn, rec)
-            if verbose:
+            if is_rank0(): _append(fn, rec)       # one writer; the other ranks wait until the run is on disk
+            distrib_barrier()
+            if verbose and is_rank0():
                 acc = f"{rec['final_accuracy']:.4f}" if rec['final_accuracy'] is not None else status
                 print(f"{cfg['act']:32s} seed {seed}: {acc} ({rec['seconds']:.0f} s)", flush=True)
     return [r for r in _read_results(fn) if r['config']['data'] == data and r['config']['recipe'] == recipe
@@ -243,6 +248,7 @@ def main(argv=None):
         runs = compare(a.acts, a.data, a.epochs, a.seeds, a.lr, a.out, recipe, a.bs, a.size, a.subset, a.arch, a.data_path)
     except (ValueError, FileNotFoundError, TypeError) as e:
         print(f"lisht-compare: error: {e}", file=sys.stderr); return 2
+    if not is_rank0(): return 0          # under a launcher, rank 0 reports
     print(f"\n{a.data}, recipe {recipe}, {a.epochs} epochs, seeds 0..{a.seeds-1}: final valid accuracy\n")
     print(format_table(results_table(runs)))
     if a.plot:

@@ -5,7 +5,7 @@
 # %% ../nbs/01_stats.ipynb #8c2f385d
 from __future__ import annotations
 import math, warnings
-import numpy as np, pandas as pd, torch, torch.nn as nn
+import numpy as np, pandas as pd, torch, torch.nn as nn, torch.distributed as dist
 import matplotlib.pyplot as plt
 from fastcore.basics import store_attr, listify
 from fastai.callback.core import Callback, CancelEpochException, CancelFitException
@@ -13,8 +13,9 @@ from fastai.callback.hook import HookCallback, Hooks
 from .activations import _ACTS, act_name
 
 # %% auto #0
-__all__ = ['STAT_NAMES', 'activation_types', 'is_activation', 'act_bounds', 'act_floor', 'GuardedHookCallback', 'ActivationStats',
-           'plot_layer_stats', 'color_dim', 'plot_near_zero', 'compare_stats', 'NonFiniteError', 'NaNGuard']
+__all__ = ['STAT_NAMES', 'activation_types', 'is_activation', 'act_bounds', 'act_floor', 'GuardedHookCallback', 'world_size',
+           'reduce_rows', 'ActivationStats', 'plot_layer_stats', 'color_dim', 'plot_near_zero', 'compare_stats',
+           'NonFiniteError', 'NaNGuard']
 
 # %% ../nbs/01_stats.ipynb #268933b2
 _TORCH_ACTS = tuple(c for n, c in vars(nn.modules.activation).items()
@@ -79,18 +80,46 @@ class GuardedHookCallback(HookCallback):
 # %% ../nbs/01_stats.ipynb #5778d178
 STAT_NAMES = ('mean', 'std', 'min', 'max', 'near_floor')
 
+def world_size():
+    "Number of processes in the default `torch.distributed` group (1 when not distributed)."
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
+
+def _all_gather(t):
+    "All ranks' `t`, stacked on a new first axis (one collective)."
+    out = [torch.empty_like(t) for _ in range(dist.get_world_size())]
+    dist.all_gather(out, t.contiguous())
+    return torch.stack(out)
+
+def reduce_rows(rows, sites, counts):
+    "Combine per-rank stat rows (sites, 5 [+ bins]) of `counts` elements each into the stats of the global batch."
+    t = torch.cat([rows.double(), rows.new_tensor(counts, dtype=torch.float64)[:, None],     # float64: exact counts
+                   rows.new_tensor(sites, dtype=torch.float64)[:, None]], 1)
+    g = _all_gather(t)                                                 # (ranks, sites, 5 + bins + 2)
+    if not (g[..., -1] == g[:1, :, -1]).all():
+        raise RuntimeError("ActivationStats: the ranks called their activation layers in different orders in one batch; "
+                           "their stats cannot be combined. Pass reduce_ranks=False to keep each rank's own stats.")
+    n, m, s = g[..., -2], g[..., 0], g[..., 1]
+    N = n.sum(0)
+    mean = (n * m).sum(0) / N
+    m2 = (s.square() * (n - 1) + n * (m - mean).square()).sum(0)      # Chan et al.: within-rank + between-rank squares
+    std = (m2 / (N - 1).clamp_min(1)).sqrt()
+    res = [mean, std, g[..., 2].amin(0), g[..., 3].amax(0), (n * g[..., 4]).sum(0) / N]
+    out = torch.stack(res, 1)
+    if rows.shape[1] > 5: out = torch.cat([out, g[..., 5:-2].sum(0)], 1)  # histogram counts add up
+    return out.to(rows.dtype)
+
 class ActivationStats(GuardedHookCallback):
     "Record mean, std, min, max and near-floor fraction of every activation layer's output (or of `modules`)."
     order, remove_on_fetch, run_valid = -20, True, True
     def __init__(self, modules=None, every=1, on_valid=False, hist=False, n_bins=40, hist_range=None,
-                 floor_tol=0.01, reset_on_fit=True):
+                 floor_tol=0.01, reset_on_fit=True, reduce_ranks=True):
         if int(every) < 1: raise ValueError(f"every must be a positive number of batches, got {every}")
         if int(n_bins) < 1: raise ValueError(f"n_bins must be positive, got {n_bins}")
         if hist_range is not None and not (len(hist_range) == 2 and hist_range[0] < hist_range[1]):
             raise ValueError(f"hist_range must be (low, high) with low < high, got {hist_range}")
         super().__init__(modules=modules, every=None, remove_end=True, is_forward=True, detach=True, cpu=False)
         self.user_modules = modules
-        store_attr('on_valid,hist,n_bins,hist_range,floor_tol,reset_on_fit')
+        store_attr('on_valid,hist,n_bins,hist_range,floor_tol,reset_on_fit,reduce_ranks')
         self.rec_every = int(every)
         self._reset()
 
@@ -161,12 +190,14 @@ class ActivationStats(GuardedHookCallback):
             if self.hist:
                 lo, hi = self._ranges[mi]
                 row = torch.cat([row, torch.histc(o.clamp(lo, hi), self.n_bins, lo, hi)])
-        self._cur.append((self._site_of[key], row))
+        self._cur.append((self._site_of[key], row, o.numel()))
 
     def after_batch(self):
         if not self._rec or not self._cur: return
-        sites = tuple(s for s, _ in self._cur)
-        rows = torch.stack([r for _, r in self._cur])
+        sites = tuple(s for s, _, _ in self._cur)
+        rows = torch.stack([r for _, r, _ in self._cur])
+        if self.reduce_ranks and world_size() > 1:      # one collective per recorded batch, none for skipped ones
+            rows = reduce_rows(rows, sites, [n for _, _, n in self._cur])
         self._buf.append((self.epoch + self._epoch_offset, self._it + self._iter_offset,
                           'train' if self.training else 'valid', sites, rows))
         self._cur = []
