@@ -7,6 +7,10 @@ from __future__ import annotations
 import functools, warnings
 import torch, torch.nn as nn
 from fastai.learner import Learner
+from fastai.callback.fp16 import MixedPrecision, AMPMode
+from fastcore.foundation import L
+from fastcore.basics import listify
+from torch.amp import GradScaler, autocast
 import fastai.callback.schedule, fastai.callback.progress  # fit_one_cycle, lr_find, no_bar
 from fastai.callback.core import Callback
 from fastai.optimizer import SGD, Adam
@@ -17,7 +21,7 @@ from .stats import ActivationStats, NaNGuard, _guard_epochs, _unguard
 from .models import nb06_cnn, xresnet, _XRESNETS
 
 # %% auto #0
-__all__ = ['SUGGESTED_LR', 'FlushDenormals', 'suggested_lr', 'lisht_learner']
+__all__ = ['SUGGESTED_LR', 'FlushDenormals', 'suggested_lr', 'DeviceMixedPrecision', 'LishtLearner', 'lisht_learner']
 
 # %% ../nbs/04_learner.ipynb #d7316c88
 class FlushDenormals(Callback):
@@ -58,6 +62,25 @@ def suggested_lr(act, arch='nb06'):
                   f"Run learn.lr_find() to check.")
     return default
 
+# %% ../nbs/04_learner.ipynb #d3d4b051
+class DeviceMixedPrecision(MixedPrecision):
+    "fastai's `MixedPrecision`, with autocast and the grad scaler on the model's device (CUDA, CPU, ...) instead of always CUDA."
+    def before_fit(self):
+        dev = next(self.learn.model.parameters()).device.type
+        if dev == 'cuda': return super().before_fit()
+        dtype = torch.bfloat16 if self.amp_mode == AMPMode.BF16 else torch.float16
+        self.kwargs['enabled'] = dtype == torch.float16      # bfloat16 has float32's range: no scaling
+        self.autocast, self.learn.scaler, self.scales = autocast(dev, dtype=dtype), GradScaler(dev, **self.kwargs), L()
+
+class LishtLearner(Learner):
+    "A fastai `Learner` whose `to_fp16`/`to_bf16` work on every device (see `DeviceMixedPrecision`)."
+    def to_fp16(self, **kwargs): return self._to_mixed(DeviceMixedPrecision(**kwargs))
+    def to_bf16(self): return self._to_mixed(DeviceMixedPrecision(amp_mode=AMPMode.BF16))
+    def _to_mixed(self, cb):
+        self.remove_cbs([c for c in self.cbs if isinstance(c, MixedPrecision)])
+        return self.add_cb(cb)
+
+
 # %% ../nbs/04_learner.ipynb #a4b748a4
 def _default_arch(dls):
     try: xb = dls.one_batch()[0]
@@ -71,7 +94,7 @@ def _default_arch(dls):
                      f"(1 channel, up to 64 px) and xresnet34 (3 channels). Pass arch='nb06', 'xresnet18/34/50' or a function.")
 
 def lisht_learner(dls, act='lightrelu', arch=None, stats=True, act_kwargs=None, lr=None, nan_guard=False, flush_denormal=True,
-                  opt_func=None, loss_func=None, metrics=accuracy, cbs=None, n_out=None, **kwargs):
+                  opt_func=None, loss_func=None, metrics=accuracy, cbs=None, n_out=None, precision=None, **kwargs):
     "A fastai `Learner` for comparing activations: model with `act` everywhere, stats callback, course defaults."
     act_kwargs = act_kwargs or {}
     act_cls = get_act(act, **act_kwargs)
@@ -87,10 +110,13 @@ def lisht_learner(dls, act='lightrelu', arch=None, stats=True, act_kwargs=None, 
     if lr is None: lr = suggested_lr(act_cls, arch if fam else 'nb06') if fam or _act_key(act_cls) else 1e-3
     if opt_func is None: opt_func = Adam
     if loss_func is None: loss_func = LabelSmoothingCrossEntropyFlat() if fam == 'xresnet' else CrossEntropyLossFlat()
-    cbs = list(cbs or [])
+    cbs = listify(cbs)      # one callback or a list, as fastai's Learner accepts
     if stats: cbs.append(ActivationStats(**(stats if isinstance(stats, dict) else {})))
     if nan_guard: cbs.append(NaNGuard())
     if flush_denormal: cbs.append(FlushDenormals())
-    learn = Learner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr, metrics=metrics, cbs=cbs, **kwargs)
+    learn = LishtLearner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr, metrics=metrics, cbs=cbs, **kwargs)
+    if precision is not None:
+        if precision not in ('fp16', 'bf16'): raise ValueError(f"precision must be None, 'fp16' or 'bf16', got {precision!r}")
+        learn.to_fp16() if precision == 'fp16' else learn.to_bf16()
     learn.act_name, learn.arch_name = act_name(act_cls), arch if isinstance(arch, str) else getattr(arch, '__name__', 'custom')
     return learn
