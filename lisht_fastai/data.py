@@ -7,6 +7,7 @@ from __future__ import annotations
 import os, gzip, pickle, random, hashlib
 from pathlib import Path
 import numpy as np, torch
+from PIL import Image
 from fastcore.basics import store_attr
 from fastai.data.core import TfmdDL, DataLoaders
 from fastai.data.transforms import Category, Normalize, GrandparentSplitter, parent_label, get_image_files, CategoryMap
@@ -111,15 +112,35 @@ def load_mnist(path=None, cache_dir=None, n_train=50_000):
     raise ValueError(f"{p}: unknown MNIST format; accepted: an .npz with x_train/y_train, the course's mnist.pkl.gz, or fastai's mnist_png folder")
 
 # %% ../nbs/02_data.ipynb #12d8a96c
+def _as_image(o):
+    "One image as a float tensor (H,W) or (C,H,W): float tensors/arrays as they are; uint8 ones and PIL images scaled by 1/256 like the course."
+    if isinstance(o, Image.Image): o = np.array(o)
+    if isinstance(o, np.ndarray): o = torch.from_numpy(o)
+    if not torch.is_tensor(o): raise TypeError(f"cannot read an image from a {type(o).__name__}; give a tensor, a numpy array or a PIL image")
+    if o.ndim not in (2, 3): raise ValueError(f"an image must be (H,W) or (C,H,W), got shape {tuple(o.shape)}")
+    return o.float() / 256 if o.dtype == torch.uint8 else o.float()
+
 class TensorItems:
-    "Images `x` (N,H,W) or (N,C,H,W) and integer labels `y` with `vocab`, indexable like a fastai dataset."
+    "Images `x` (N,H,W) or (N,C,H,W) and integer labels `y` (or None: unlabelled) with `vocab`, indexable like a fastai dataset."
+    n_inp = 1
     def __init__(self, x, y, vocab):
-        if len(x) != len(y): raise ValueError(f"{len(x)} images but {len(y)} labels")
+        if y is not None and len(x) != len(y): raise ValueError(f"{len(x)} images but {len(y)} labels")
         self.x, self.y, self.vocab = (x if x.ndim == 4 else x[:, None]), y, CategoryMap(list(vocab), sort=False)
         self.c = len(self.vocab)
     def __len__(self): return len(self.x)
-    def __getitem__(self, i): return TensorImageBW(self.x[i]), TensorCategory(self.y[i])
-    def new_empty(self): return type(self)(self.x[:0], self.y[:0], self.vocab)
+    def __getitem__(self, i): return (TensorImageBW(self.x[i]),) if self.y is None else (TensorImageBW(self.x[i]), TensorCategory(self.y[i]))
+    def new_empty(self): return type(self)(self.x[:0], None if self.y is None else self.y[:0], self.vocab)
+    @classmethod
+    def from_items(cls, items, vocab):
+        "Unlabelled images (tensors, arrays or PIL images, as `learn.predict` and `dls.test_dl` receive them), or (image, label) pairs."
+        items = list(items)
+        if not items: raise ValueError("no items given")
+        pairs = all(isinstance(o, (tuple, list)) and len(o) == 2 for o in items)
+        xs = [_as_image(o[0] if pairs else o) for o in items]
+        xs = [x if x.ndim == 3 else x[None] for x in xs]
+        if len({x.shape for x in xs}) > 1: raise ValueError(f"images of different shapes: {sorted({tuple(x.shape) for x in xs})}")
+        y = torch.as_tensor([int(o[1]) for o in items]) if pairs else None
+        return cls(torch.stack(xs), y, vocab)
 
 class DecodeCategory(DisplayedTransform):
     "Items already hold label indices: only decode them to names (for `show_batch`/`show_results`)."
@@ -128,11 +149,16 @@ class DecodeCategory(DisplayedTransform):
 
 class TensorDL(TfmdDL):
     "A `TfmdDL` over `TensorItems` that yields whole batches by slicing (no per-item Python work)."
+    def new(self, dataset=None, cls=None, **kwargs):
+        # `dls.test_dl(items)` / `learn.predict(item)` pass raw items: hold them as TensorItems so the same normalisation applies
+        if dataset is not None and not isinstance(dataset, TensorItems): dataset = TensorItems.from_items(dataset, self.dataset.vocab)
+        return super().new(dataset, cls, **kwargs)
     def create_batches(self, samps):
         ds = self.dataset
         for idx in self.chunkify(samps):
             i = torch.as_tensor(list(idx))
-            yield self.retain((TensorImageBW(ds.x[i]), TensorCategory(ds.y[i])), (TensorImageBW(ds.x[:1]), TensorCategory(ds.y[:1])))
+            b = (TensorImageBW(ds.x[i]),) if ds.y is None else (TensorImageBW(ds.x[i]), TensorCategory(ds.y[i]))
+            yield self.retain(b, ds[0] if len(ds) else b)
 
 # %% ../nbs/02_data.ipynb #f2178ebb
 def mnist_dls(path=None, bs=512, val_bs=None, shuffle=True, device=None, seed=None, cache_dir=None):
