@@ -69,7 +69,8 @@ class _LiSHTFn(Function):
         t = torch.tanh(x)
         g = torch.addcmul(t, x, t.mul(t).neg_().add_(1))     # tanh(x) + x * (1 - tanh(x)^2)
         if ctx.maxv is not None:                              # clamp passes the gradient only where y <= maxv
-            g = g.masked_fill_(x.abs() > _lisht_inverse(ctx.maxv + (ctx.sub or 0.)), 0)
+            inv = _lisht_inverse.__wrapped__ if torch.compiler.is_compiling() else _lisht_inverse   # dynamo warns on lru_cache
+            g = g.masked_fill_(x.abs() > inv(ctx.maxv + (ctx.sub or 0.)), 0)
         return g.mul_(grad), None, None
 
 class _FTSwishFn(Function):
