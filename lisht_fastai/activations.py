@@ -221,7 +221,10 @@ def _check_kwargs(cls, kwargs, label):
         except (TypeError, ValueError): params = []
         raise TypeError(f"{label} does not accept {sorted(kwargs)}: {e}. Accepted: {params}") from None
 
-def get_act(act, **kwargs):
+def get_act(
+    act,        # a registered name (see known_acts()), an activation class or a partial
+    **kwargs    # the activation's arguments, checked now (e.g. maxv=16 for LightRelu)
+):
     "A zero-argument factory for activation `act` (name, class or partial) with `kwargs`, usable as fastai's `act_cls`."
     if isinstance(act, str):
         k = _norm_name(act)

@@ -125,8 +125,21 @@ def _append(fn, rec):
         f.write(json.dumps(rec) + '\n'); f.flush(); os.fsync(f.fileno())
 
 # %% ../nbs/05_compare.ipynb #302dc700
-def compare(acts, data='mnist', epochs=1, seeds=1, lr=None, out='results', recipe='course', bs=None, size=128, subset=None,
-            arch=None, data_path=None, verbose=True):
+def compare(
+    acts,               # specs: 'relu,lightrelu(maxv=16)' or a list of names / (name, kwargs)
+    data='mnist',       # 'mnist' or 'imagenette'
+    epochs=1,           # epochs per run
+    seeds=1,            # number of seeds (0..n-1) or a list of seeds
+    lr=None,            # max learning rate for every activation; None: per activation (COURSE_LR or suggested_lr)
+    out='results',      # folder of results.jsonl; finished runs in it are skipped (resume)
+    recipe='course',    # 'course': notebook 6's SGD + schedule; 'fastai': Adam + fit_one_cycle
+    bs=None,            # batch size (per process under DDP); None: 512 for MNIST, 64 for Imagenette
+    size=128,           # Imagenette image size
+    subset=None,        # fraction of Imagenette's training images
+    arch=None,          # model for recipe 'fastai' (see lisht_learner)
+    data_path=None,     # data folder or file (see mnist_dls / imagenette_dls)
+    verbose=True,       # print one line per run
+):
     "Train every activation in `acts` with `seeds` seeds; append each finished run to `out/results.jsonl`; return the runs."
     specs = [parse_act(a) if isinstance(a, str) else a for a in (split_acts(acts) if isinstance(acts, str) else acts)]
     if not specs: raise ValueError("no activations given")

@@ -161,7 +161,15 @@ class TensorDL(TfmdDL):
             yield self.retain(b, ds[0] if len(ds) else b)
 
 # %% ../nbs/02_data.ipynb #f2178ebb
-def mnist_dls(path=None, bs=512, val_bs=None, shuffle=True, device=None, seed=None, cache_dir=None):
+def mnist_dls(
+    path=None,        # mnist.npz, mnist.pkl.gz, a mnist_png folder, or a folder holding one; None: $LISHT_DATA, ../shared/data, download
+    bs=512,           # training batch size (the course's 512)
+    val_bs=None,      # validation batch size; None: 2*bs
+    shuffle=True,     # shuffle the training set each epoch
+    device=None,      # device of the batches; None: fastai's default (the GPU if there is one)
+    seed=None,        # seed for the shuffling order, so runs with different activations see the same batches
+    cache_dir=None,   # where PNG folders are cached as tensors after the first read
+):
     "The course's notebook-6 MNIST: 50k train / 10k valid tensors in memory, normalised by the train mean and std, 1x28x28."
     xt, yt, xv, yv = load_mnist(path, cache_dir)
     mean, std = xt.mean().item(), xt.std().item()
@@ -206,7 +214,17 @@ def stratified_subset(files, frac, seed=0):
         g = sorted(groups[k]); keep += rng.sample(g, max(1, round(len(g) * frac)))
     return sorted(keep)
 
-def imagenette_dls(size=128, path=None, bs=64, subset=None, seed=0, min_scale=0.35, num_workers=None, device=None, label_names=True):
+def imagenette_dls(
+    size=128,          # image side in pixels
+    path=None,         # an Imagenette folder (fastai's layout) or one holding it; None: $LISHT_DATA, ../shared/data, download
+    bs=64,             # batch size
+    subset=None,       # fraction of the training images, stratified per class (e.g. 0.1 for quick runs); None: all
+    seed=0,            # seed for the subset and the shuffling
+    min_scale=0.35,    # RandomResizedCrop's min_scale
+    num_workers=None,  # DataLoader workers; None: fastai's default
+    device=None,       # device of the batches
+    label_names=True,  # decode labels as names (tench, ...) rather than WordNet ids
+):
     "Imagenette `DataLoaders` at `size` px, from `path`, `$LISHT_DATA`, `../shared/data` or fastai's download."
     p = find_data(['imagenette2-160', 'imagenette2-224', 'imagenette2-320', 'imagenette2'], path, URLs.IMAGENETTE_160, 'Imagenette')
     check_imagenette(p)

@@ -40,7 +40,12 @@ def is_rank0():
     return rank_distrib() == 0
 
 @contextmanager
-def distrib_ctx(learn, sync_bn=None, cpu=None, **kwargs):
+def distrib_ctx(
+    learn,          # the `Learner`
+    sync_bn=None,   # turn BatchNorm into SyncBatchNorm; None: only on CUDA (SyncBatchNorm cannot run on the CPU)
+    cpu=None,       # tell Accelerate to use CPU processes (gloo); None: when CUDA is not available
+    **kwargs        # passed to fastai's `learn.distrib_ctx` and Accelerate's `Accelerator`
+):
     "fastai's `learn.distrib_ctx` with defaults that also work on CPU processes: Accelerate's `cpu` flag without CUDA, SyncBatchNorm only on CUDA."
     cuda = torch.cuda.is_available()
     with learn.distrib_ctx(sync_bn=cuda if sync_bn is None else sync_bn, cpu=(not cuda) if cpu is None else cpu, **kwargs):

@@ -13,7 +13,15 @@ from .activations import get_act, act_name
 __all__ = ['nb06_cnn', 'xresnet']
 
 # %% ../nbs/03_models.ipynb #81fcd01a
-def nb06_cnn(act='relu', nfs=(8, 16, 32, 32), n_in=1, n_out=10, init='course', uniform=False, **act_kwargs):
+def nb06_cnn(
+    act='relu',            # activation: name, class or partial
+    nfs=(8, 16, 32, 32),   # channels of the four stride-2 conv layers
+    n_in=1,                # input channels
+    n_out=10,              # classes
+    init='course',         # 'course': kaiming_normal_ with the course's leak; 'auto': the activation's own __default_init__
+    uniform=False,         # kaiming_uniform_ instead of kaiming_normal_
+    **act_kwargs           # arguments of `act`
+):
     "The course's notebook-6 CNN with activation `act` (name, class or partial, plus `act_kwargs`)."
     act_cls = get_act(act, **act_kwargs)
     nfs = [n_in] + list(nfs)
@@ -33,7 +41,14 @@ def nb06_cnn(act='relu', nfs=(8, 16, 32, 32), n_in=1, n_out=10, init='course', u
 # %% ../nbs/03_models.ipynb #b4d04c46
 _XRESNETS = {'xresnet18': xresnet18, 'xresnet34': xresnet34, 'xresnet50': xresnet50}
 
-def xresnet(arch='xresnet34', act='relu', n_out=10, n_in=3, pretrained=False, **act_kwargs):
+def xresnet(
+    arch='xresnet34',   # 'xresnet18', 'xresnet34' or 'xresnet50'
+    act='relu',         # activation in every layer: name, class or partial
+    n_out=10,           # classes
+    n_in=3,             # input channels
+    pretrained=False,   # must stay False: pretrained XResNet weights were trained with ReLU
+    **act_kwargs        # arguments of `act`
+):
     "fastai's XResNet (`arch` in xresnet18/34/50) with activation `act` in every layer."
     if arch not in _XRESNETS: raise ValueError(f"unknown arch {arch!r}; accepted: {sorted(_XRESNETS)}")
     if pretrained: raise ValueError("pretrained XResNet weights use ReLU; train from scratch to compare activations")

@@ -111,8 +111,17 @@ def reduce_rows(rows, sites, counts):
 class ActivationStats(GuardedHookCallback):
     "Record mean, std, min, max and near-floor fraction of every activation layer's output (or of `modules`)."
     order, remove_on_fetch, run_valid = -20, True, True
-    def __init__(self, modules=None, every=1, on_valid=False, hist=False, n_bins=40, hist_range=None,
-                 floor_tol=0.01, reset_on_fit=True, reduce_ranks=True):
+    def __init__(self,
+        modules=None,       # modules to hook; None: every activation layer
+        every=1,            # record every n-th training batch
+        on_valid=False,     # also record validation batches (phase 'valid')
+        hist=False,         # record histograms too (for color_dim)
+        n_bins=40,          # histogram bins
+        hist_range=None,    # (low, high) for every layer; None: each activation's own output range
+        floor_tol=0.01,     # an output within this of the activation's floor counts as 'near floor'
+        reset_on_fit=True,  # start afresh on each fit; False appends, continuing epochs and iterations
+        reduce_ranks=True,  # under DDP: combine every rank's stats into the global batch's; False keeps each rank's own
+    ):
         if int(every) < 1: raise ValueError(f"every must be a positive number of batches, got {every}")
         if int(n_bins) < 1: raise ValueError(f"n_bins must be positive, got {n_bins}")
         if hist_range is not None and not (len(hist_range) == 2 and hist_range[0] < hist_range[1]):
