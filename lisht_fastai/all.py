@@ -12,7 +12,8 @@ from .data import *
 from .models import *
 from .learner import *
 from .compare import *
+from .distrib import *
 import lisht_fastai.activations as _a, lisht_fastai.stats as _s, lisht_fastai.data as _d, lisht_fastai.models as _m, \
-       lisht_fastai.learner as _l, lisht_fastai.compare as _c
+       lisht_fastai.learner as _l, lisht_fastai.compare as _c, lisht_fastai.distrib as _x
 # nbdev writes `__all__ = []` for a module of imports only; re-export every submodule's public names instead
-__all__ = [n for mod in (_a, _s, _d, _m, _l, _c) for n in mod.__all__]
+__all__ = [n for mod in (_a, _s, _d, _m, _l, _c, _x) for n in mod.__all__]
