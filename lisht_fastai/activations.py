@@ -91,15 +91,27 @@ def lisht(x):
     "LiSHT, `x * tanh(x)`, saving only `x` for backward."
     return _LiSHTFn.apply(x, None, None)
 
-def light_relu(x, sub=0.46, maxv=7.5):
+def light_relu(
+    x,        # input tensor
+    sub=0.46, # subtracted after x*tanh(x) (the mean shift); None: no shift
+    maxv=7.5, # upper clamp; None: no clamp
+):
     "LightRelu: `min(x*tanh(x) - sub, maxv)`; `sub=None`/`maxv=None` switch each part off."
     return _LiSHTFn.apply(x, sub, maxv)
 
-def ftswish(x, threshold=-0.2):
+def ftswish(
+    x,              # input tensor
+    threshold=-0.2, # output for x < 0 (T), added for x >= 0
+):
     "Fixed Threshold Swish: `x*sigmoid(x)+threshold` for `x>=0`, else `threshold`."
     return _FTSwishFn.apply(x, threshold)
 
-def general_relu(x, leak=None, sub=None, maxv=None):
+def general_relu(
+    x,         # input tensor
+    leak=None, # negative slope (leaky ReLU); None: plain ReLU
+    sub=None,  # subtracted after the ReLU; None: no shift
+    maxv=None, # upper clamp; None: no clamp
+):
     "The course's GeneralRelu, without in-place ops on tensors autograd saved."
     x = F.leaky_relu(x, leak) if leak is not None else F.relu(x)
     if sub  is not None: x = x - sub
@@ -115,7 +127,10 @@ class LiSHT(nn.Module):
     "LiSHT: `x * tanh(x)`."
     __default_init__ = staticmethod(kaiming_relu_init_)
     floor = 0.
-    def __init__(self, fused=True):
+    def __init__(
+        self,
+        fused=True, # memory-saving autograd function (saves only x); False: the plain x*tanh(x) expression
+    ):
         super().__init__()
         self.fused = fused
     def forward(self, x): return lisht(x) if self.fused else lisht_ref(x)
@@ -126,7 +141,12 @@ class LiSHT(nn.Module):
 class LightRelu(nn.Module):
     "LiSHT minus `sub`, clamped above at `maxv`; `None` switches either off."
     __default_init__ = staticmethod(kaiming_relu_init_)
-    def __init__(self, sub=0.46, maxv=7.5, fused=True):
+    def __init__(
+        self,
+        sub=0.46,   # mean shift subtracted from x*tanh(x) (0.46 centres N(0, 0.83^2) inputs); None: none
+        maxv=7.5,   # upper clamp (the thread used 7.5, then 8 and 16); None: none
+        fused=True, # memory-saving autograd function; False: plain expressions
+    ):
         super().__init__()
         self.sub, self.maxv, self.fused = _check_number('sub', sub), _check_number('maxv', maxv), fused
         if self.maxv is not None and self.maxv <= -(self.sub or 0):
@@ -142,7 +162,12 @@ class LightRelu(nn.Module):
 # %% ../nbs/00_activations.ipynb #431720ea
 class GeneralRelu(nn.Module):
     "The course's GeneralRelu: leaky ReLU (`leak`), shifted down by `sub`, clamped above at `maxv`."
-    def __init__(self, leak=None, sub=None, maxv=None):
+    def __init__(
+        self,
+        leak=None, # negative slope; None: plain ReLU
+        sub=None,  # shift down after the ReLU (the course used 0.4); None: none
+        maxv=None, # upper clamp (the course used 6); None: none
+    ):
         super().__init__()
         self.leak = _check_number('leak', leak, positive=True)
         self.sub, self.maxv = _check_number('sub', sub), _check_number('maxv', maxv)
@@ -162,7 +187,11 @@ class GeneralRelu(nn.Module):
 class FTSwish(nn.Module):
     "Fixed Threshold Swish: `x*sigmoid(x)+threshold` for `x>=0`, else `threshold`."
     __default_init__ = staticmethod(kaiming_relu_init_)
-    def __init__(self, threshold=-0.2, fused=True):
+    def __init__(
+        self,
+        threshold=-0.2, # T: the output for x < 0, added to x*sigmoid(x) for x >= 0 (must be finite)
+        fused=True,     # memory-saving autograd function; False: plain expressions
+    ):
         super().__init__()
         self.threshold, self.fused = _check_number('threshold', threshold, allow_none=False), fused
     def forward(self, x): return ftswish(x, self.threshold) if self.fused else ftswish_ref(x, self.threshold)
@@ -175,7 +204,12 @@ class FTSwish(nn.Module):
 class FTSwishPlus(FTSwish):
     """FTSwish with a mean shift, as published: the output is `ftswish(x, threshold) - mean_shift`.
     Mind the sign: the published default `mean_shift=-0.1` *adds* 0.1 (it was written `x.sub_(mean_shift)`)."""
-    def __init__(self, threshold=-0.25, mean_shift=-0.1, fused=True):
+    def __init__(
+        self,
+        threshold=-0.25, # T, as in FTSwish
+        mean_shift=-0.1, # subtracted from the output (the published -0.1 adds 0.1)
+        fused=True,      # memory-saving autograd function; False: plain expressions
+    ):
         super().__init__(threshold, fused)
         self.mean_shift = _check_number('mean_shift', mean_shift)
     def forward(self, x):
@@ -192,7 +226,12 @@ _ACTS, _ALIASES = {}, {}
 
 def _norm_name(name): return name.strip().lower().replace('-', '_')
 
-def register_act(name, cls, aliases=(), overwrite=False):
+def register_act(
+    name,            # the name for get_act and lisht_learner(act=...) (case, '-' and '_' are ignored)
+    cls,             # an nn.Module class or a zero-argument factory
+    aliases=(),      # other names for it
+    overwrite=False, # replace an existing registration instead of raising
+):
     "Register activation class (or zero-argument factory) `cls` under `name` and `aliases` for `get_act`."
     if not callable(cls): raise TypeError(f"register_act: {cls!r} is not a class or callable")
     for n in (name, *aliases):
@@ -245,7 +284,9 @@ def get_act(
     f()   # build one now, so bad values fail here rather than deep inside a model
     return f
 
-def act_name(act):
+def act_name(
+    act, # an activation class, partial or instance
+):
     "A readable name for an activation class, partial or instance."
     if isinstance(act, nn.Module): return type(act).__name__
     if isinstance(act, functools.partial):
@@ -259,7 +300,12 @@ def _as_fn(act):
     elif isinstance(act, type) or isinstance(act, functools.partial): act = act()
     return act
 
-def mean_shift(act, x=None, sigma=1., n=24001):
+def mean_shift(
+    act,      # activation: name, class, partial, instance or function
+    x=None,   # a batch of inputs; None: N(0, sigma^2) by numerical integration
+    sigma=1., # std of the normal inputs
+    n=24001,  # integration points
+):
     "Mean output of `act` for batch `x`, or for N(0, `sigma`^2) inputs (trapezoid rule on +-12 sigma): the shift that centres it."
     f = _as_fn(act)
     with torch.no_grad():
@@ -269,7 +315,13 @@ def mean_shift(act, x=None, sigma=1., n=24001):
         pdf = torch.exp(-z * z / 2) / math.sqrt(2 * math.pi)
         return torch.trapezoid(f(z * sigma) * pdf, z).item()
 
-def sigma_for_shift(act, shift, lo=1e-3, hi=100., tol=1e-10):
+def sigma_for_shift(
+    act,       # activation: name, class, partial, instance or function
+    shift,     # the wanted mean output
+    lo=1e-3,   # lower end of the sigma search
+    hi=100.,   # upper end of the sigma search
+    tol=1e-10, # bisection tolerance on sigma
+):
     "The `sigma` for which N(0, `sigma`^2) inputs give `act` a mean output of `shift` (bisection; `act`'s mean must grow with sigma)."
     f_lo, f_hi = mean_shift(act, sigma=lo), mean_shift(act, sigma=hi)
     if not (f_lo <= shift <= f_hi):
@@ -287,7 +339,9 @@ def denormals_flushed():
     "True if float32 denormals are currently flushed to zero on this thread's CPU."
     return (torch.tensor([_TINY], dtype=torch.float32) * torch.tensor([1.0])).item() == 0.0
 
-def set_flush_denormal(on=True):
+def set_flush_denormal(
+    on=True, # True: flush denormals to zero; False: IEEE behaviour
+):
     "Switch CPU denormal flushing on/off; returns the previous state. Raises if the CPU cannot flush (no SSE3)."
     prev = denormals_flushed()
     if not torch.set_flush_denormal(bool(on)) and on:
@@ -295,7 +349,9 @@ def set_flush_denormal(on=True):
     return prev
 
 @contextlib.contextmanager
-def flush_denormals(on=True):
+def flush_denormals(
+    on=True, # flush inside the block (False: make sure flushing is off)
+):
     "Context manager: flush CPU denormals to zero (`on=True`) inside, restore the previous state after."
     prev = set_flush_denormal(on)
     try: yield

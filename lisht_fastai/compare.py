@@ -26,7 +26,9 @@ __all__ = ['COURSE_LR', 'RESULTS_HEADER', 'parse_act', 'split_acts', 'spec_label
            'results_table', 'format_table', 'plot_curves', 'plot_final_stats', 'main']
 
 # %% ../nbs/05_compare.ipynb #591dabc8
-def parse_act(spec):
+def parse_act(
+    spec, # 'name' or 'name(key=value, ...)'
+):
     "'name(k=v, ...)' -> (name, kwargs); the name must be registered and the kwargs accepted."
     m = re.fullmatch(r"\s*([\w+\-]+)\s*(?:\((.*)\))?\s*", spec)
     if not m: raise ValueError(f"cannot parse activation spec {spec!r}; expected name or name(key=value, ...), e.g. lightrelu(maxv=16)")
@@ -180,7 +182,12 @@ def compare(
             and r['config']['act'] in [spec_label(n, k) for n, k in specs]]
 
 # %% ../nbs/05_compare.ipynb #26952f01
-def results_table(runs, baseline=None, chance=0.1, fail_acc=0.2):
+def results_table(
+    runs,          # run records from compare()
+    baseline=None, # activation the others are compared with; None: the first
+    chance=0.1,    # accuracy counted for a diverged run
+    fail_acc=0.2,  # runs at or below this accuracy count as failed
+):
     "DataFrame: per activation, n runs, diverged, accuracy mean/sd, difference to `baseline` with Welch's p-value, s/epoch."
     if not runs: raise ValueError("no runs to summarise")
     acts = list(dict.fromkeys(r['config']['act'] for r in runs))
@@ -203,7 +210,9 @@ def results_table(runs, baseline=None, chance=0.1, fail_acc=0.2):
                      'lr': rs[0].get('lr_used')})
     return pd.DataFrame(rows).set_index('activation')
 
-def format_table(df):
+def format_table(
+    df, # a results_table()
+):
     "The table as text, accuracy as mean ± sd in percent."
     d = df.copy()
     diff = [c for c in d.columns if c.startswith('diff_vs_')][0]
@@ -213,7 +222,11 @@ def format_table(df):
     d['s_per_epoch'] = [f"{v:.1f}" for v in d.s_per_epoch]
     return d[['runs', 'diverged', 'failed', 'accuracy %', diff, 'p_welch', 's_per_epoch', 'lr']].to_string()
 
-def plot_curves(runs, metric='accuracy', ax=None):
+def plot_curves(
+    runs,              # run records from compare()
+    metric='accuracy', # 'accuracy', 'train_loss' or 'valid_loss'
+    ax=None,           # axes to draw on
+):
     "Per-epoch `metric` per activation: mean over seeds with a min-max band."
     ax = ax or plt.subplots(figsize=(7, 4))[1]
     for a in dict.fromkeys(r['config']['act'] for r in runs):
@@ -225,7 +238,12 @@ def plot_curves(runs, metric='accuracy', ax=None):
     ax.set_xlabel('epoch'); ax.set_ylabel(metric); ax.grid(alpha=.3); ax.legend(fontsize=8)
     return ax
 
-def plot_final_stats(runs, stat='min', ax=None, min_acc=None):
+def plot_final_stats(
+    runs,         # run records from compare()
+    stat='min',   # the statistic per layer
+    ax=None,      # axes to draw on
+    min_acc=None, # only runs reaching this accuracy (leave collapsed runs out)
+):
     "Final per-layer `stat` (mean over seeds; only runs reaching `min_acc` if given) per activation: the thread's GeneralRelu-vs-LightRelu chart."
     ax = ax or plt.subplots(figsize=(7, 4))[1]
     for a in dict.fromkeys(r['config']['act'] for r in runs):

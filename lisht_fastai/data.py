@@ -36,7 +36,12 @@ def _default_dirs():
         if d not in dirs: dirs.append(d)
     return dirs
 
-def find_data(candidates, path=None, url=None, what='data'):
+def find_data(
+    candidates,  # file or folder names to look for, in order
+    path=None,   # a file, or a folder to look in first
+    url=None,    # fastai URL to download when nothing is found; None: raise
+    what='data', # name of the data for messages
+):
     "First existing entry among `candidates` (names) inside `path` or the default folders; else fastai's download of `url`."
     looked = []
     if path is not None:
@@ -103,7 +108,11 @@ def _from_pngs(folder, cache_dir=None, n_train=50_000):
         np.savez(cache, x_train=np.stack(xs), y_train=np.array(ys, dtype=np.uint8))
     return _from_npz(cache, n_train)
 
-def load_mnist(path=None, cache_dir=None, n_train=50_000):
+def load_mnist(
+    path=None,      # file or folder (see mnist_dls); None: the default folders, then download
+    cache_dir=None, # where PNG folders are cached as tensors
+    n_train=50_000, # training images; the rest of the 60k are the validation set
+):
     "The course's split as tensors: `x_train` (50000,28,28) float in [0,1), `y_train`, `x_valid` (10000,28,28), `y_valid`."
     p = find_data(['mnist.npz', 'mnist.pkl.gz', 'mnist_png'], path, URLs.MNIST, 'MNIST')
     if p.is_dir(): return _from_pngs(p, cache_dir, n_train)
@@ -186,7 +195,9 @@ IMAGENETTE_CLASSES = {'n01440764': 'tench', 'n02102040': 'English springer', 'n0
     'n03000684': 'chain saw', 'n03028079': 'church', 'n03394916': 'French horn', 'n03417042': 'garbage truck',
     'n03425413': 'gas pump', 'n03445777': 'golf ball', 'n03888257': 'parachute'}
 
-def check_imagenette(path):
+def check_imagenette(
+    path, # the folder to check
+):
     "Raise a clear error unless `path` has fastai's Imagenette layout; return the class folders."
     path = Path(path)
     bad = [d for d in ('train', 'val') if not (path / d).is_dir()]
@@ -204,7 +215,11 @@ class CheckedPILImage(PILImage):
             im = super().create(fn, **kwargs); im.load(); return im
         except Exception as e: raise ValueError(f"cannot read image {fn}: {type(e).__name__}: {e}") from None
 
-def stratified_subset(files, frac, seed=0):
+def stratified_subset(
+    files,  # image files, labelled by their parent folder
+    frac,   # fraction to keep from each class, in (0, 1]
+    seed=0, # seed of the choice
+):
     "Keep fraction `frac` of each (split, class) group of `files`, at least one file per group."
     if not 0 < frac <= 1: raise ValueError(f"subset must be a fraction in (0, 1], got {frac}")
     groups = {}

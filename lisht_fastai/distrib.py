@@ -77,7 +77,16 @@ def _train(dls, act, epochs, every, hist, seed):
     return dict(values=st.values, hists=st.hists if hist else None, iters=st.records.iteration.tolist(), gathers=calls[0],
                 names=st.layer_names, params={k: v.detach().clone() for k, v in learn.model.state_dict().items()})
 
-def ddp_check(out, n=256, bs=32, act='lightrelu', epochs=1, every=1, hist=True, seed=0):
+def ddp_check(
+    out,             # folder for rank{r}.pt
+    n=256,           # synthetic samples (a multiple of world*bs)
+    bs=32,           # batch size per rank
+    act='lightrelu', # activation
+    epochs=1,        # epochs
+    every=1,         # ActivationStats' every
+    hist=True,       # record histograms
+    seed=0,          # data and init seed
+):
     "Run under a launcher: train on synthetic data with per-rank batch `bs`; save this rank's results to `out/rank{r}.pt`."
     x, y = _synthetic(n, seed)
     res = _train(_dls(x, y, bs), act, epochs, every, hist, seed)
@@ -86,7 +95,16 @@ def ddp_check(out, n=256, bs=32, act='lightrelu', epochs=1, every=1, hist=True, 
     torch.save(res, Path(out) / f"rank{res['rank']}.pt")
     return res
 
-def reference_check(world, n=256, bs=32, act='lightrelu', epochs=1, every=1, hist=True, seed=0):
+def reference_check(
+    world,           # number of ranks to imitate
+    n=256,           # synthetic samples
+    bs=32,           # batch size per rank (one process uses world*bs)
+    act='lightrelu', # activation
+    epochs=1,        # epochs
+    every=1,         # ActivationStats' every
+    hist=True,       # record histograms
+    seed=0,          # data and init seed
+):
     "The same training in one process whose batch `i` is the concatenation of every rank's batch `i` under DDP."
     if n % (world * bs): raise ValueError(f"n={n} must be a multiple of world*bs={world * bs} so that no rank pads its share")
     x, y = _synthetic(n, seed)

@@ -51,7 +51,10 @@ def _act_key(act):
     cls = act.func if isinstance(act, functools.partial) else act
     return next((k for k, c in _ACTS.items() if c is cls), None)
 
-def suggested_lr(act, arch='nb06'):
+def suggested_lr(
+    act,         # activation: name, class or partial
+    arch='nb06', # 'nb06' or an xresnet name
+):
     "The max learning rate we measured to work for `act` with `arch` ('nb06' or an xresnet)."
     fam = 'xresnet' if str(arch).startswith('xresnet') else 'nb06' if arch == 'nb06' else None
     if fam is None: raise ValueError(f"no learning-rate table for arch {arch!r}; known: 'nb06', 'xresnet18/34/50'")

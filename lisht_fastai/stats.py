@@ -90,7 +90,11 @@ def _all_gather(t):
     dist.all_gather(out, t.contiguous())
     return torch.stack(out)
 
-def reduce_rows(rows, sites, counts):
+def reduce_rows(
+    rows,   # this rank's rows: (sites, 5 stats [+ bins])
+    sites,  # site index of each row
+    counts, # number of elements behind each row
+):
     "Combine per-rank stat rows (sites, 5 [+ bins]) of `counts` elements each into the stats of the global batch."
     t = torch.cat([rows.double(), rows.new_tensor(counts, dtype=torch.float64)[:, None],     # float64: exact counts
                    rows.new_tensor(sites, dtype=torch.float64)[:, None]], 1)
@@ -320,7 +324,17 @@ def _smooth(v, beta=0.):
 
 def _get_stats(o): return o if isinstance(o, ActivationStats) else o.activation_stats
 
-def plot_layer_stats(stats, stat_names=('mean', 'std', 'min'), layers=None, phase='train', smooth=0., figsize=None, axs=None, label=None, ls='-'):
+def plot_layer_stats(
+    stats,                             # an ActivationStats or a learner carrying one
+    stat_names=('mean', 'std', 'min'), # statistics to plot, from STAT_NAMES
+    layers=None,                       # layer indices or names; None: all
+    phase='train',                     # 'train' or 'valid'
+    smooth=0.,                         # exponential smoothing factor (0: none)
+    figsize=None,                      # figure size
+    axs=None,                          # axes to draw on
+    label=None,                        # prefix for the legend
+    ls='-',                            # line style
+):
     "Plot `stat_names` over training for every layer (or `layers`) of an `ActivationStats` or a learner carrying one."
     st = _get_stats(stats)
     layers = range(len(st.layer_names)) if layers is None else [st._site(l) for l in layers]
@@ -336,7 +350,12 @@ def plot_layer_stats(stats, stat_names=('mean', 'std', 'min'), layers=None, phas
     axs[0].legend(fontsize=7, ncol=2)
     return axs
 
-def color_dim(stats, layers=None, figsize=None, log=True):
+def color_dim(
+    stats,        # an ActivationStats(hist=True) or a learner carrying one
+    layers=None,  # layer indices or names; None: all
+    figsize=None, # figure size
+    log=True,     # log(1+count) colour scale
+):
     "Histograms over time, one image per layer (needs `hist=True`): x = recorded batch, y = output value."
     st = _get_stats(stats)
     h = st.hists
@@ -353,13 +372,28 @@ def color_dim(stats, layers=None, figsize=None, log=True):
     fig.tight_layout()
     return axs
 
-def plot_near_zero(stats, layers=None, phase='train', figsize=(6, 3.5), ax=None, label=None, ls='-'):
+def plot_near_zero(
+    stats,            # an ActivationStats or a learner carrying one
+    layers=None,      # layer indices or names; None: all
+    phase='train',    # 'train' or 'valid'
+    figsize=(6, 3.5), # figure size
+    ax=None,          # axes to draw on
+    label=None,       # prefix for the legend
+    ls='-',           # line style
+):
     "The course's 'min' chart: fraction of each layer's outputs at the activation's floor, over training."
     ax = plot_layer_stats(stats, ('near_floor',), layers, phase, figsize=figsize, axs=ax, label=label, ls=ls)[0]
     ax.set_title('fraction of outputs at the floor'); ax.set_ylim(0, 1)
     return ax
 
-def compare_stats(a, b, stat='min', labels=('a', 'b'), n_last=10, figsize=(11, 3.5)):
+def compare_stats(
+    a,                 # first learner or ActivationStats
+    b,                 # second learner or ActivationStats
+    stat='min',        # the statistic to compare
+    labels=('a', 'b'), # names of a and b
+    n_last=10,         # batches averaged for the final values
+    figsize=(11, 3.5), # figure size
+):
     "Overlay two learners' (or `ActivationStats`') `stat` per layer: over training, and final values per layer."
     sa, sb = _get_stats(a), _get_stats(b)
     fig, axs = plt.subplots(1, 2, figsize=figsize)
@@ -379,7 +413,10 @@ class NonFiniteError(FloatingPointError):
 class NaNGuard(GuardedHookCallback):
     "Stop training at the first non-finite activation, loss or gradient, naming layer, epoch and batch."
     order = -19
-    def __init__(self, check_grads=True):
+    def __init__(
+        self,
+        check_grads=True, # also check every parameter's gradient
+    ):
         super().__init__(modules=None, every=None, remove_end=True, is_forward=True, detach=True, cpu=False)
         self.check_grads = check_grads
 
