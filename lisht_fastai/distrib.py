@@ -41,10 +41,10 @@ def is_rank0():
 
 @contextmanager
 def distrib_ctx(
-    learn,          # the `Learner`
+    learn,          # the Learner
     sync_bn=None,   # turn BatchNorm into SyncBatchNorm; None: only on CUDA (SyncBatchNorm cannot run on the CPU)
     cpu=None,       # tell Accelerate to use CPU processes (gloo); None: when CUDA is not available
-    **kwargs        # passed to fastai's `learn.distrib_ctx` and Accelerate's `Accelerator`
+    **kwargs        # passed to fastai's learn.distrib_ctx and Accelerate's Accelerator
 ):
     "fastai's `learn.distrib_ctx` with defaults that also work on CPU processes: Accelerate's `cpu` flag without CUDA, SyncBatchNorm only on CUDA."
     cuda = torch.cuda.is_available()

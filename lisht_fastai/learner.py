@@ -97,21 +97,21 @@ def _default_arch(dls):
                      f"(1 channel, up to 64 px) and xresnet34 (3 channels). Pass arch='nb06', 'xresnet18/34/50' or a function.")
 
 def lisht_learner(
-    dls,                    # fastai `DataLoaders` (e.g. `mnist_dls()`, `imagenette_dls()`)
-    act='lightrelu',        # the activation: a registered name, class or partial (see `known_acts()`)
+    dls,                    # fastai DataLoaders (e.g. mnist_dls(), imagenette_dls())
+    act='lightrelu',        # the activation: a registered name, class or partial (see known_acts())
     arch=None,              # 'nb06', 'xresnet18/34/50' or a function (act_cls, n_in, n_out) -> model; default: from the data
-    stats=True,             # attach `ActivationStats`; a dict configures it (e.g. dict(hist=True, every=10))
-    act_kwargs=None,        # keyword arguments for `act`, e.g. dict(maxv=16)
-    lr=None,                # default learning rate; None: `suggested_lr(act, arch)`
-    nan_guard=False,        # attach `NaNGuard`: stop at the first NaN/Inf, naming layer, epoch and batch
-    flush_denormal=True,    # attach `FlushDenormals`: flush CPU denormals during fit (LiSHT-family speed on the CPU)
+    stats=True,             # attach ActivationStats; a dict configures it (e.g. dict(hist=True, every=10))
+    act_kwargs=None,        # keyword arguments for act, e.g. dict(maxv=16)
+    lr=None,                # default learning rate; None: suggested_lr(act, arch)
+    nan_guard=False,        # attach NaNGuard: stop at the first NaN/Inf, naming layer, epoch and batch
+    flush_denormal=True,    # attach FlushDenormals: flush CPU denormals during fit (LiSHT-family speed on the CPU)
     opt_func=None,          # optimiser; None: fastai's Adam (use SGD for the course's notebook-6 recipe)
     loss_func=None,         # None: cross-entropy (nb06), label-smoothing cross-entropy (XResNet)
     metrics=accuracy,       # fastai metrics
     cbs=None,               # more callbacks: one or a list
-    n_out=None,             # number of classes; None: `dls.c`
+    n_out=None,             # number of classes; None: dls.c
     precision=None,         # None (float32), 'fp16' or 'bf16' mixed precision, on the model's device
-    **kwargs                # passed to fastai's `Learner`
+    **kwargs                # passed to fastai's Learner
 ):
     "A fastai `Learner` for comparing activations: model with `act` everywhere, stats callback, course defaults."
     act_kwargs = act_kwargs or {}

@@ -20,7 +20,7 @@ def nb06_cnn(
     n_out=10,              # classes
     init='course',         # 'course': kaiming_normal_ with the course's leak; 'auto': the activation's own __default_init__
     uniform=False,         # kaiming_uniform_ instead of kaiming_normal_
-    **act_kwargs           # arguments of `act`
+    **act_kwargs           # arguments of act
 ):
     "The course's notebook-6 CNN with activation `act` (name, class or partial, plus `act_kwargs`)."
     act_cls = get_act(act, **act_kwargs)
@@ -47,7 +47,7 @@ def xresnet(
     n_out=10,           # classes
     n_in=3,             # input channels
     pretrained=False,   # must stay False: pretrained XResNet weights were trained with ReLU
-    **act_kwargs        # arguments of `act`
+    **act_kwargs        # arguments of act
 ):
     "fastai's XResNet (`arch` in xresnet18/34/50) with activation `act` in every layer."
     if arch not in _XRESNETS: raise ValueError(f"unknown arch {arch!r}; accepted: {sorted(_XRESNETS)}")
