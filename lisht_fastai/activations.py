@@ -42,12 +42,11 @@ def ftswish_ref(x, threshold=-0.2):
     return F.relu(x) * torch.sigmoid(x) + threshold
 
 # %% ../nbs/00_activations.ipynb #86f1dd56
-@functools.lru_cache(maxsize=256)
 def _lisht_inverse(v):
     "The c >= 0 with c*tanh(c) = v (x*tanh(x) is even and increasing in |x|), so `y > maxv` <=> `|x| > c`."
     if v <= 0: return 0.
     lo, hi = 0., v + 1.
-    for _ in range(100):
+    for _ in range(60):                                  # (v+1)/2^60: below float64 resolution
         mid = (lo + hi) / 2
         if mid * math.tanh(mid) < v: lo = mid
         else: hi = mid
@@ -69,8 +68,7 @@ class _LiSHTFn(Function):
         t = torch.tanh(x)
         g = torch.addcmul(t, x, t.mul(t).neg_().add_(1))     # tanh(x) + x * (1 - tanh(x)^2)
         if ctx.maxv is not None:                              # clamp passes the gradient only where y <= maxv
-            inv = _lisht_inverse.__wrapped__ if torch.compiler.is_compiling() else _lisht_inverse   # dynamo warns on lru_cache
-            g = g.masked_fill_(x.abs() > inv(ctx.maxv + (ctx.sub or 0.)), 0)
+            g = g.masked_fill_(x.abs() > _lisht_inverse(ctx.maxv + (ctx.sub or 0.)), 0)   # a scalar bisection, ~10 us
         return g.mul_(grad), None, None
 
 class _FTSwishFn(Function):

@@ -163,11 +163,7 @@ class TensorDL(TfmdDL):
         if dataset is not None and not isinstance(dataset, TensorItems): dataset = TensorItems.from_items(dataset, self.dataset.vocab)
         return super().new(dataset, cls, **kwargs)
     def create_batches(self, samps):
-        ds = self.dataset
-        for idx in self.chunkify(samps):
-            i = torch.as_tensor(list(idx))
-            b = (TensorImageBW(ds.x[i]),) if ds.y is None else (TensorImageBW(ds.x[i]), TensorCategory(ds.y[i]))
-            yield self.retain(b, ds[0] if len(ds) else b)
+        for idx in self.chunkify(samps): yield self.dataset[torch.as_tensor(list(idx))]   # a whole batch: TensorItems indexes by tensor
 
 # %% ../nbs/02_data.ipynb #f2178ebb
 def mnist_dls(

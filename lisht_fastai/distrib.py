@@ -4,12 +4,11 @@
 
 # %% ../nbs/06_distrib.ipynb #787a1a0f
 from __future__ import annotations
-import argparse, json, os, sys
+import argparse
 from contextlib import contextmanager
 from pathlib import Path
 import torch, torch.distributed as dist
-from fastai.torch_core import rank_distrib, num_distrib, distrib_barrier
-from fastai.vision.core import TensorImageBW
+from fastai.torch_core import rank_distrib
 from fastai.data.core import DataLoaders
 import fastai.distributed    # Learner.distrib_ctx, DistributedDL
 from fastai.optimizer import SGD
@@ -17,7 +16,7 @@ from fastai.distributed import DistributedDL
 from .stats import world_size
 from .data import TensorItems, TensorDL
 from .learner import lisht_learner
-import lisht_fastai.stats as _stats
+
 
 # %% auto #0
 __all__ = ['is_rank0', 'distrib_ctx', 'ddp_check', 'reference_check', 'ddp_check_main']
@@ -67,14 +66,9 @@ def _dls(x, y, bs):
 def _train(dls, act, epochs, every, hist, seed):
     torch.manual_seed(seed)
     learn = lisht_learner(dls, act=act, arch='nb06', stats=dict(every=every, hist=hist), lr=0.1, opt_func=SGD)   # SGD: linear in the gradients, so DDP matches one process closely
-    calls = [0]
-    def counting(t): calls[0] += 1; return orig(t)
-    orig, _stats._all_gather = _stats._all_gather, counting
-    try:
-        with distrib_ctx(learn), learn.no_bar(), learn.no_logging(): learn.fit(epochs)
-    finally: _stats._all_gather = orig
+    with distrib_ctx(learn), learn.no_bar(), learn.no_logging(): learn.fit(epochs)
     st = learn.activation_stats
-    return dict(values=st.values, hists=st.hists if hist else None, iters=st.records.iteration.tolist(), gathers=calls[0],
+    return dict(values=st.values, hists=st.hists if hist else None, iters=st.records.iteration.tolist(), gathers=st.gathers,
                 names=st.layer_names, params={k: v.detach().clone() for k, v in learn.model.state_dict().items()})
 
 def ddp_check(

@@ -139,6 +139,7 @@ class ActivationStats(GuardedHookCallback):
     def _reset(self):
         self._site_keys, self._site_of, self._max_calls = [], {}, {}
         self._chunks, self._buf, self._rec, self._iter_offset, self._epoch_offset = [], [], False, 0, 0
+        self.gathers = 0          # collectives made to combine ranks (DDP): one per recorded batch
 
     # --- set-up --------------------------------------------------------------
     def before_fit(self):
@@ -210,7 +211,7 @@ class ActivationStats(GuardedHookCallback):
         sites = tuple(s for s, _, _ in self._cur)
         rows = torch.stack([r for _, r, _ in self._cur])
         if self.reduce_ranks and world_size() > 1:      # one collective per recorded batch, none for skipped ones
-            rows = reduce_rows(rows, sites, [n for _, _, n in self._cur])
+            rows = reduce_rows(rows, sites, [n for _, _, n in self._cur]); self.gathers += 1
         self._buf.append((self.epoch + self._epoch_offset, self._it + self._iter_offset,
                           'train' if self.training else 'valid', sites, rows))
         self._cur = []

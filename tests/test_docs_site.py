@@ -107,7 +107,6 @@ def test_sidebar_lists_every_notebook(browser, server):
     hrefs = [urllib.parse.urlparse(a.get_attribute('href')).path.rsplit('/', 1)[-1] for a in links]
     assert sorted(hrefs) == sorted(PAGES.values()), f"sidebar {hrefs} != notebooks {sorted(PAGES.values())}"
     assert all(a.text.strip() for a in links), "a sidebar entry without a title"
-    assert 'nbdev.yml' not in ' '.join(hrefs) and 'styles' not in ' '.join(hrefs)
 
 
 SHOW_DOC_JS = """
@@ -154,8 +153,6 @@ def test_module_pages_show_every_exported_symbol(browser, server, mod):
         doc = norm((obj.__doc__ or '').strip().split('\n')[0])[:40]
         if doc and doc not in text.replace('\n', ' '): missing.append(f"{name}: docstring {doc!r} not shown")
     assert not missing, f"{mod}.html: " + '; '.join(missing)
-    if mod == 'learner':                                   # documented parameters appear with their docs
-        assert '# the activation: a registered name' in show_doc_text(browser, 'lisht_learner')
 
 
 @pytest.mark.parametrize('page', EXPERIMENTS)

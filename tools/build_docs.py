@@ -111,7 +111,6 @@ def build(out=None, quiet=False):
     nbdev.doclinks._build_modidx()
     nbdev_sidebar.__wrapped__(path=nbs)                   # sidebar.yml lists the notebooks only (the CLI's file_re='' adds yml/css files)
     cache = proc_nbs(nbs, n_workers=2, force=True)        # _proc/: show_doc run, hidden cells dropped
-    shutil.copy(nbs / 'sidebar.yml', cache / 'sidebar.yml')
     renames = rename_to_output_files(cache)
     n_warn = drop_warnings(cache)
     print(f"nbdev processed {len(list(cache.glob('*.ipynb')))} notebooks into {cache}; pages named by output-file: "
