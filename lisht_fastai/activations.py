@@ -11,8 +11,9 @@ from torch.autograd import Function
 
 # %% auto #0
 __all__ = ['lisht_ref', 'light_relu_ref', 'ftswish_ref', 'lisht', 'light_relu', 'ftswish', 'general_relu', 'kaiming_relu_init_',
-           'LiSHT', 'LightRelu', 'GeneralRelu', 'FTSwish', 'FTSwishPlus', 'register_act', 'known_acts', 'get_act',
-           'act_name', 'mean_shift', 'sigma_for_shift', 'denormals_flushed', 'set_flush_denormal', 'flush_denormals']
+           'LiSHT', 'LightRelu', 'GeneralRelu', 'FTSwish', 'FTSwishPlus', 'register_act', 'known_acts', 'act_key',
+           'get_act', 'act_name', 'mean_shift', 'sigma_for_shift', 'denormals_flushed', 'set_flush_denormal',
+           'flush_denormals']
 
 # %% ../nbs/00_activations.ipynb #81be54bf
 def _check_number(name, v, allow_none=True, positive=False):
@@ -243,6 +244,14 @@ def register_act(
 def known_acts():
     "Every registered name and alias, sorted."
     return sorted(_ALIASES)
+
+def act_key(
+    act, # a name or alias, an activation class, or a partial of one
+):
+    "The registry name of `act` ('LightRelu', 'light_relu', `LightRelu` and `partial(LightRelu, maxv=16)` give 'lightrelu'), or None."
+    if isinstance(act, str): return _ALIASES.get(_norm_name(act))
+    cls = act.func if isinstance(act, functools.partial) else act
+    return next((k for k, c in _ACTS.items() if c is cls), None)
 
 for _n, _c, _a in [('lisht', LiSHT, ()), ('lightrelu', LightRelu, ('light_relu',)),
                    ('generalrelu', GeneralRelu, ('grelu', 'general_relu')), ('ftswish', FTSwish, ()),

@@ -20,8 +20,8 @@ from fastai.vision.data import ImageBlock
 from fastai.vision.augment import RandomResizedCrop, FlipItem
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'IMAGENETTE_CLASSES', 'find_data', 'load_mnist', 'TensorItems', 'DecodeCategory', 'TensorDL', 'mnist_dls',
-           'check_imagenette', 'CheckedPILImage', 'stratified_subset', 'imagenette_dls']
+__all__ = ['DATA_ENV', 'IMAGENETTE_CLASSES', 'find_data', 'load_mnist', 'TensorItems', 'DecodeCategory', 'TensorDL', 'seed_dls',
+           'mnist_dls', 'check_imagenette', 'CheckedPILImage', 'stratified_subset', 'imagenette_dls']
 
 # %% ../nbs/02_data.ipynb #13fe9891
 DATA_ENV = 'LISHT_DATA'
@@ -166,6 +166,16 @@ class TensorDL(TfmdDL):
         for idx in self.chunkify(samps): yield self.dataset[torch.as_tensor(list(idx))]   # a whole batch: TensorItems indexes by tensor
 
 # %% ../nbs/02_data.ipynb #f2178ebb
+def seed_dls(
+    dls,  # fastai DataLoaders
+    seed, # the run's seed
+):
+    "Make every loader in `dls` draw its shuffling order and its workers' seeds from `seed` alone, never from the global RNGs."
+    for dl in dls.loaders:
+        dl.rng = random.Random(seed)                               # fastai shuffles with dl.rng, re-seeded from itself each epoch
+        dl.fake_l.generator = torch.Generator().manual_seed(seed)  # PyTorch draws each epoch's worker seeds from this generator
+    return dls
+
 def mnist_dls(
     path=None,        # mnist.npz, mnist.pkl.gz, a mnist_png folder, or a folder holding one; None: $LISHT_DATA, ../shared/data, download
     bs=512,           # training batch size (the course's 512)
@@ -183,8 +193,8 @@ def mnist_dls(
               num_workers=0, device=device)
     train = TensorDL(TensorItems(xt, yt, vocab), bs=bs, shuffle=shuffle, drop_last=False, **kw)
     valid = TensorDL(TensorItems(xv, yv, vocab), bs=val_bs or 2 * bs, shuffle=False, **kw)
-    if seed is not None: train.rng = random.Random(seed)
-    return DataLoaders(train, valid, device=device)
+    dls = DataLoaders(train, valid, device=device)
+    return dls if seed is None else seed_dls(dls, seed)
 
 # %% ../nbs/02_data.ipynb #23ba92e8
 IMAGENETTE_CLASSES = {'n01440764': 'tench', 'n02102040': 'English springer', 'n02979186': 'cassette player',
@@ -230,7 +240,7 @@ def imagenette_dls(
     path=None,         # an Imagenette folder (fastai's layout) or one holding it; None: $LISHT_DATA, ../shared/data, download
     bs=64,             # batch size
     subset=None,       # fraction of the training images, stratified per class (e.g. 0.1 for quick runs); None: all
-    seed=0,            # seed for the subset and the shuffling
+    seed=0,            # seed for the subset, the shuffling and the augmentation (through the workers' seeds)
     min_scale=0.35,    # RandomResizedCrop's min_scale
     num_workers=None,  # DataLoader workers; None: fastai's default
     device=None,       # device of the batches
@@ -239,11 +249,13 @@ def imagenette_dls(
     "Imagenette `DataLoaders` at `size` px, from `path`, `$LISHT_DATA`, `../shared/data` or fastai's download."
     p = find_data(['imagenette2-160', 'imagenette2-224', 'imagenette2-320', 'imagenette2'], path, URLs.IMAGENETTE_160, 'Imagenette')
     check_imagenette(p)
-    get_items = get_image_files if subset is None else (lambda o: stratified_subset(get_image_files(o, folders=['train', 'val']), subset, seed))
+    # sorted: os.walk's order differs between file systems, and with it what a shuffle index means
+    get_items = (lambda o: sorted(get_image_files(o))) if subset is None else \
+                (lambda o: stratified_subset(get_image_files(o, folders=['train', 'val']), subset, seed))
     lbl = (lambda f: IMAGENETTE_CLASSES.get(f.parent.name, f.parent.name)) if label_names else parent_label
     db = DataBlock(blocks=(ImageBlock(CheckedPILImage), CategoryBlock), get_items=get_items,
                    splitter=GrandparentSplitter(valid_name='val'), get_y=lbl,
                    item_tfms=[RandomResizedCrop(size, min_scale=min_scale), FlipItem(0.5)],
                    batch_tfms=[Normalize.from_stats(*imagenet_stats)])
     if num_workers is None: num_workers = min(4, os.cpu_count() or 1)
-    return db.dataloaders(p, bs=bs, num_workers=num_workers, device=device)
+    return seed_dls(db.dataloaders(p, bs=bs, num_workers=num_workers, device=device), seed)

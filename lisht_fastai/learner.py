@@ -16,7 +16,7 @@ from fastai.callback.core import Callback
 from fastai.optimizer import SGD, Adam
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
 from fastai.metrics import accuracy
-from .activations import get_act, act_name, set_flush_denormal, _ALIASES, _ACTS, _norm_name
+from .activations import get_act, act_name, act_key, set_flush_denormal
 from .stats import ActivationStats, NaNGuard, _guard_epochs, _unguard
 from .models import nb06_cnn, xresnet, _XRESNETS
 
@@ -45,12 +45,6 @@ SUGGESTED_LR = {
                 'swish': 3e-3, 'mish': 3e-3, 'gelu': 3e-3},
 }
 
-def _act_key(act):
-    "Registry name of `act` (name, class or partial), or None."
-    if isinstance(act, str): return _ALIASES.get(_norm_name(act))
-    cls = act.func if isinstance(act, functools.partial) else act
-    return next((k for k, c in _ACTS.items() if c is cls), None)
-
 def suggested_lr(
     act,         # activation: name, class or partial
     arch='nb06', # 'nb06' or an xresnet name
@@ -58,7 +52,7 @@ def suggested_lr(
     "The max learning rate we measured to work for `act` with `arch` ('nb06' or an xresnet)."
     fam = 'xresnet' if str(arch).startswith('xresnet') else 'nb06' if arch == 'nb06' else None
     if fam is None: raise ValueError(f"no learning-rate table for arch {arch!r}; known: 'nb06', 'xresnet18/34/50'")
-    k = _act_key(act)
+    k = act_key(act)
     if k in SUGGESTED_LR[fam]: return SUGGESTED_LR[fam][k]
     default = SUGGESTED_LR[fam]['relu'] / 2
     warnings.warn(f"no measured learning rate for {act_name(get_act(act))} with {arch}; using {default} (half of ReLU's). "
@@ -125,7 +119,7 @@ def lisht_learner(
     elif arch == 'nb06': model, fam = nb06_cnn(act_cls, n_in=n_in, n_out=n_out), 'nb06'
     elif arch in _XRESNETS: model, fam = xresnet(arch, act_cls, n_out=n_out, n_in=n_in), 'xresnet'
     else: raise ValueError(f"unknown arch {arch!r}; accepted: 'nb06', {', '.join(map(repr, _XRESNETS))}, or a function (act_cls, n_in, n_out) -> model")
-    if lr is None: lr = suggested_lr(act_cls, arch if fam else 'nb06') if fam or _act_key(act_cls) else 1e-3
+    if lr is None: lr = suggested_lr(act_cls, arch if fam else 'nb06') if fam or act_key(act_cls) else 1e-3
     if opt_func is None: opt_func = Adam
     if loss_func is None: loss_func = LabelSmoothingCrossEntropyFlat() if fam == 'xresnet' else CrossEntropyLossFlat()
     cbs = listify(cbs)      # one callback or a list, as fastai's Learner accepts

@@ -232,10 +232,10 @@ def test_data_paths_that_do_not_exist(tmp_path):
 def test_corrupt_results_file(tmp_path):
     from lisht_fastai.compare import compare, main, RESULTS_HEADER
     fn = tmp_path / 'results.jsonl'
-    fn.write_text(json.dumps(RESULTS_HEADER) + '\n{"config": \n')
+    fn.write_text(json.dumps(RESULTS_HEADER) + '\n{"config": \n{"config": {}}\n')       # corrupt before the last line
     with pytest.raises(ValueError, match=r"results\.jsonl, line 2: corrupt JSON .*delete that line"):
-        compare('relu', out=tmp_path, verbose=False)
+        compare('relu', out=tmp_path, show='none')
     fn.write_text('not a results file\n')
     with pytest.raises(ValueError, match=r"is not a lisht_fastai results file"):
-        compare('relu', out=tmp_path, verbose=False)
+        compare('relu', out=tmp_path, show='none')
     assert main(['mnist', '--acts', 'relu', '--out', str(tmp_path)]) == 2     # the CLI reports it and exits 2
