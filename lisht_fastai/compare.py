@@ -73,7 +73,7 @@ def spec_label(name, kwargs):
 # %% ../nbs/05_compare.ipynb #376ef1c8
 COURSE_LR = {'relu': 0.9, 'generalrelu': 0.9, 'ftswish': 0.9, 'ftswish+': 0.9, 'swish': 0.9, 'mish': 0.9, 'gelu': 0.9,
              'lightrelu': 0.45, 'lisht': 0.45}
-DATASETS, RECIPES = ('mnist', 'imagenette'), ('course', 'fastai')
+DATASETS, RECIPES = ('mnist', 'imagenette'), ('telemetry', 'course', 'fastai')
 DEFAULT_BS = {'mnist': 512, 'imagenette': 64}
 
 def _positive(name, v, kind=float, allow_none=False):
@@ -87,7 +87,7 @@ def _positive(name, v, kind=float, allow_none=False):
 class RunConfig:
     "One training run, fully resolved; `RunConfig.make` fills in the defaults."
     data: str            # 'mnist' or 'imagenette'
-    recipe: str          # 'course' or 'fastai'
+    recipe: str          # 'telemetry', 'course' or 'fastai'
     act: str             # registry name of the activation
     act_kwargs: tuple    # its keyword arguments as sorted (key, value) pairs
     seed: int            # seed of data order, augmentation and initialisation
@@ -103,7 +103,7 @@ class RunConfig:
         act,            # 'name(k=v)' spec, or a registry name with `act_kwargs`
         seed=0,         # seed
         data='mnist',   # 'mnist' or 'imagenette'
-        recipe=None,    # 'course' or 'fastai'; None: course for MNIST, fastai for Imagenette
+        recipe=None,    # 'telemetry', 'course' or 'fastai'; None: course for MNIST, fastai for Imagenette
         epochs=1,       # epochs
         lr=None,        # max learning rate; None: COURSE_LR (course) or suggested_lr (fastai)
         bs=None,        # batch size; None: 512 (MNIST), 64 (Imagenette)
@@ -117,20 +117,20 @@ class RunConfig:
         if data not in DATASETS: raise ValueError(f"unknown data {data!r}; accepted: {', '.join(map(repr, DATASETS))}")
         recipe = recipe or ('course' if data == 'mnist' else 'fastai')
         if recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; accepted: {', '.join(map(repr, RECIPES))}")
-        if recipe == 'course' and data != 'mnist':
-            raise ValueError("the 'course' recipe is notebook 6's MNIST set-up; use recipe='fastai' for Imagenette")
+        if recipe != 'fastai' and data != 'mnist':
+            raise ValueError(f"the {recipe!r} recipe is notebook 6's MNIST set-up; use recipe='fastai' for Imagenette")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
         epochs, bs = _positive('epochs', epochs, int), _positive('bs', DEFAULT_BS[data] if bs is None else bs, int)
         arch = arch or ('xresnet34' if data == 'imagenette' else 'nb06')
-        if recipe == 'course' and arch != 'nb06': raise ValueError(f"the 'course' recipe trains the nb06 CNN, not {arch!r}")
+        if recipe != 'fastai' and arch != 'nb06': raise ValueError(f"the {recipe!r} recipe trains the nb06 CNN, not {arch!r}")
         if data == 'imagenette':
             size = _positive('size', size, int)
             if size < 16: raise ValueError(f"size must be at least 16 px for an XResNet, got {size}")
             subset = _positive('subset', subset, allow_none=True)
             if subset is not None and subset > 1: raise ValueError(f"subset must be a fraction in (0, 1], got {subset}")
         else: size = subset = None
-        if lr is None: lr = COURSE_LR.get(name, 0.45) if recipe == 'course' else suggested_lr(get_act(name, **kw), arch)
+        if lr is None: lr = suggested_lr(get_act(name, **kw), arch) if recipe == 'fastai' else COURSE_LR.get(name, 0.45)
         return cls(data=data, recipe=recipe, act=name, act_kwargs=tuple(sorted(kw.items())), seed=int(seed), epochs=epochs,
                    lr=_positive('lr', lr), bs=bs, arch=arch, size=size, subset=subset)
 
@@ -221,8 +221,9 @@ def run_learner(
     kw = dict(cfg.act_kwargs)
     if cfg.data == 'mnist': dls = mnist_dls(data_path, bs=cfg.bs, seed=cfg.seed)
     else: dls = imagenette_dls(size=cfg.size, path=data_path, bs=cfg.bs, subset=cfg.subset, seed=cfg.seed, num_workers=num_workers)
-    if cfg.recipe == 'course':
+    if cfg.recipe in ('course', 'telemetry'):
         learn = lisht_learner(dls, act=cfg.act, act_kwargs=kw, arch='nb06', opt_func=SGD, lr=cfg.lr, nan_guard=True)
+        if cfg.recipe == 'telemetry': return learn, lambda l: l.fit(cfg.epochs, cfg.lr)     # constant lr
         return learn, lambda l: l.fit(cfg.epochs, cfg.lr, cbs=ParamScheduler({'lr': course_sched(cfg.lr)}))
     learn = lisht_learner(dls, act=cfg.act, act_kwargs=kw, arch=cfg.arch, lr=cfg.lr, nan_guard=True)
     return learn, lambda l: l.fit_one_cycle(cfg.epochs)
@@ -240,7 +241,7 @@ def run_one(
         log = EpochLog(); learn.add_cbs([log] + list(cbs or []))
         status, error, t0 = 'ok', None, time.perf_counter()
         try:
-            with (distrib_ctx(learn) if num_distrib() > 1 else nullcontext()), learn.no_bar(): fit(learn)
+            with (distrib_ctx(learn) if num_distrib() > 1 else nullcontext()), learn.no_bar(), learn.no_logging(): fit(learn)
         except NonFiniteError as e: status, error = 'diverged', str(e)
         finally: learn.remove_cbs(cbs or [])
     st = learn.activation_stats
@@ -444,6 +445,7 @@ def compare(
     show='runs',         # progress: 'epochs' (each run's epoch table), 'runs' (a line per run) or 'none'
     deterministic=True,  # deterministic kernels (see `seeded`)
     num_workers=None,    # Imagenette loader workers (part of what a rerun needs: recorded with each run)
+    train=True,          # False: train nothing, return the stored runs (an error lists the runs that are missing)
 ):
     "Train every activation in `acts` with every seed; append each finished run to `out/results.jsonl`; return the runs asked for."
     cfgs = plan_runs(acts, seeds, data=data, recipe=recipe, epochs=epochs, lr=lr, bs=bs, size=size, subset=subset, arch=arch)
@@ -451,6 +453,10 @@ def compare(
     if is_rank0(): store.read(repair=True)
     done = _agree(set(store.done()) if is_rank0() else None)
     todo = [c for c in cfgs if c.key not in done]
+    if not train:
+        if todo: raise ValueError(f"{len(todo)} of {len(cfgs)} runs are not in {store.path}, e.g. {todo[0].label} seed {todo[0].seed}; "
+                                  f"run compare(..., train=True) to train them")
+        show = 'none'
     if show != 'none' and is_rank0():
         print(f"{len(cfgs) - len(todo)} of {len(cfgs)} runs already in {store.path}, {len(todo)} to run", flush=True)
     prog = CompareProgress(len(todo), show if is_rank0() else 'none')
