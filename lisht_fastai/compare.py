@@ -34,6 +34,7 @@ import lisht_fastai
 from .activations import get_act, act_key
 from .data import mnist_dls, imagenette_dls
 from .learner import lisht_learner, suggested_lr
+from .models import XRESNETS
 from .stats import NonFiniteError
 from .distrib import distrib_ctx, is_rank0
 
@@ -639,7 +640,7 @@ def cli_parser():
     p.add_argument('--bs', type=pos_int('a batch size >= 1'), default=None)
     p.add_argument('--size', type=_arg(int, lambda v: v >= 16, 'an image size >= 16 px'), default=128)
     p.add_argument('--subset', type=_arg(float, lambda v: 0 < v <= 1, 'a fraction in (0, 1]'), default=None)
-    p.add_argument('--arch', choices=['nb06', 'xresnet18', 'xresnet34', 'xresnet50'], default=None)
+    p.add_argument('--arch', choices=('nb06',) + XRESNETS, default=None, help="default: nb06 for mnist, xresnet34 for imagenette")
     p.add_argument('--workers', type=_arg(int, lambda v: v >= 0, 'a number of workers >= 0'), default=None,
                    help="Imagenette loader workers (default: min(4, cores))")
     p.add_argument('--data-path', type=_data_dir, default=None, help="data folder or file (default: $LISHT_DATA, ../shared/data, download)")

@@ -18,7 +18,7 @@ from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
 from fastai.metrics import accuracy
 from .activations import get_act, act_name, act_key, set_flush_denormal
 from .stats import ActivationStats, NaNGuard, _guard_epochs, _unguard
-from .models import nb06_cnn, xresnet, _XRESNETS
+from .models import nb06_cnn, xresnet, XRESNETS
 
 # %% auto #0
 __all__ = ['SUGGESTED_LR', 'FlushDenormals', 'suggested_lr', 'DeviceMixedPrecision', 'LishtLearner', 'lisht_learner']
@@ -117,8 +117,8 @@ def lisht_learner(
     if callable(arch) and not isinstance(arch, str):
         model, fam = arch(act_cls, n_in, n_out), None
     elif arch == 'nb06': model, fam = nb06_cnn(act_cls, n_in=n_in, n_out=n_out), 'nb06'
-    elif arch in _XRESNETS: model, fam = xresnet(arch, act_cls, n_out=n_out, n_in=n_in), 'xresnet'
-    else: raise ValueError(f"unknown arch {arch!r}; accepted: 'nb06', {', '.join(map(repr, _XRESNETS))}, or a function (act_cls, n_in, n_out) -> model")
+    elif arch in XRESNETS: model, fam = xresnet(arch, act_cls, n_out=n_out, n_in=n_in), 'xresnet'
+    else: raise ValueError(f"unknown arch {arch!r}; accepted: 'nb06', {', '.join(map(repr, XRESNETS))}, or a function (act_cls, n_in, n_out) -> model")
     if lr is None: lr = suggested_lr(act_cls, arch if fam else 'nb06') if fam or act_key(act_cls) else 1e-3
     if opt_func is None: opt_func = Adam
     if loss_func is None: loss_func = LabelSmoothingCrossEntropyFlat() if fam == 'xresnet' else CrossEntropyLossFlat()

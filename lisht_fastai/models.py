@@ -6,11 +6,12 @@
 from __future__ import annotations
 import torch, torch.nn as nn
 from fastai.layers import Flatten
-from fastai.vision.models.xresnet import xresnet18, xresnet34, xresnet50
+from fastai.layers import ResBlock
+from fastai.vision.models.xresnet import XResNet
 from .activations import get_act, act_name
 
 # %% auto #0
-__all__ = ['nb06_cnn', 'xresnet']
+__all__ = ['XRESNET_LAYERS', 'BLOCKS', 'XRESNETS', 'nb06_cnn', 'CleanPathBlock', 'xresnet']
 
 # %% ../nbs/03_models.ipynb #81fcd01a
 def nb06_cnn(
@@ -39,17 +40,28 @@ def nb06_cnn(
     return model
 
 # %% ../nbs/03_models.ipynb #b4d04c46
-_XRESNETS = {'xresnet18': xresnet18, 'xresnet34': xresnet34, 'xresnet50': xresnet50}
+class CleanPathBlock(ResBlock):
+    "fastai's `ResBlock` with a clean identity path: the activation stays inside the conv path and the addition is linear."
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.act = nn.Identity()        # no activation on the residual stream
+    def forward(self, x): return self.convpath(x) + self.idpath(x)
+
+XRESNET_LAYERS = {'xresnet18': (1, [2, 2, 2, 2]), 'xresnet34': (1, [3, 4, 6, 3]), 'xresnet50': (4, [3, 4, 6, 3])}
+BLOCKS = {'post': ResBlock, 'clean': CleanPathBlock}
+XRESNETS = tuple(a + ('' if b == 'post' else f'_{b}') for b in BLOCKS for a in XRESNET_LAYERS)
 
 def xresnet(
-    arch='xresnet34',   # 'xresnet18', 'xresnet34' or 'xresnet50'
+    arch='xresnet34',   # 'xresnet18/34/50' (the course's block), or with '_clean' (CleanPathBlock), e.g. 'xresnet34_clean'
     act='relu',         # activation in every layer: name, class or partial
     n_out=10,           # classes
     n_in=3,             # input channels
     pretrained=False,   # must stay False: pretrained XResNet weights were trained with ReLU
     **act_kwargs        # arguments of act
 ):
-    "fastai's XResNet (`arch` in xresnet18/34/50) with activation `act` in every layer."
-    if arch not in _XRESNETS: raise ValueError(f"unknown arch {arch!r}; accepted: {sorted(_XRESNETS)}")
+    "fastai's XResNet (`arch` in `XRESNETS`) with activation `act` in every layer."
+    if arch not in XRESNETS: raise ValueError(f"unknown arch {arch!r}; accepted: {list(XRESNETS)}")
     if pretrained: raise ValueError("pretrained XResNet weights use ReLU; train from scratch to compare activations")
-    return _XRESNETS[arch](act_cls=get_act(act, **act_kwargs), n_out=n_out, c_in=n_in)
+    name, _, block = arch.partition('_')
+    expansion, layers = XRESNET_LAYERS[name]
+    return XResNet(BLOCKS[block or 'post'], expansion, layers, act_cls=get_act(act, **act_kwargs), n_out=n_out, c_in=n_in)
