@@ -9,10 +9,10 @@ import warnings
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
-__all__ = ['COURSE_LR', 'DATASETS', 'RECIPES', 'DEFAULT_BS', 'RESULTS_VERSION', 'RESULTS_HEADER', 'parse_act', 'split_acts',
-           'spec_label', 'RunConfig', 'seeded', 'run_env', 'EpochLog', 'course_sched', 'run_learner', 'run_one',
-           'ResultsStore', 'CompareProgress', 'plan_runs', 'compare', 'results_table', 'table_notes', 'format_table',
-           'load_results', 'plot_curves', 'plot_final_stats', 'cli_parser', 'main']
+__all__ = ['COURSE_LR', 'DATASETS', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'RESULTS_VERSION', 'RESULTS_HEADER', 'parse_act',
+           'split_acts', 'spec_label', 'RunConfig', 'seeded', 'run_env', 'EpochLog', 'course_sched', 'run_learner',
+           'run_one', 'ResultsStore', 'CompareProgress', 'plan_runs', 'compare', 'results_table', 'table_notes',
+           'format_table', 'load_results', 'plot_curves', 'plot_final_stats', 'cli_parser', 'main']
 
 # %% ../nbs/05_compare.ipynb #cd3fcf83
 import ast, hashlib, json, math, os, platform, random, re, subprocess, sys, time, argparse
@@ -26,7 +26,8 @@ from scipy import stats as sps
 import fastai
 from fastai.callback.core import Callback
 from fastai.callback.schedule import ParamScheduler, combine_scheds, SchedCos
-from fastai.optimizer import SGD
+from fastai.optimizer import SGD, Adam
+from functools import partial
 from fastai.torch_core import num_distrib, distrib_barrier, set_seed
 from fastprogress.fastprogress import master_bar, progress_bar
 from fastcore.imports import IN_NOTEBOOK
@@ -74,7 +75,8 @@ def spec_label(name, kwargs):
 # %% ../nbs/05_compare.ipynb #376ef1c8
 COURSE_LR = {'relu': 0.9, 'generalrelu': 0.9, 'ftswish': 0.9, 'ftswish+': 0.9, 'swish': 0.9, 'mish': 0.9, 'gelu': 0.9,
              'lightrelu': 0.45, 'lisht': 0.45}
-DATASETS, RECIPES = ('mnist', 'imagenette'), ('telemetry', 'course', 'fastai')
+DATASETS, RECIPES = ('mnist', 'imagenette'), ('telemetry', 'course', 'fastai', 'nb11')
+NB11_LR = 1e-2
 DEFAULT_BS = {'mnist': 512, 'imagenette': 64}
 
 def _positive(name, v, kind=float, allow_none=False):
@@ -88,7 +90,7 @@ def _positive(name, v, kind=float, allow_none=False):
 class RunConfig:
     "One training run, fully resolved; `RunConfig.make` fills in the defaults."
     data: str            # 'mnist' or 'imagenette'
-    recipe: str          # 'telemetry', 'course' or 'fastai'
+    recipe: str          # 'telemetry', 'course', 'fastai' or 'nb11'
     act: str             # registry name of the activation
     act_kwargs: tuple    # its keyword arguments as sorted (key, value) pairs
     seed: int            # seed of data order, augmentation and initialisation
@@ -104,7 +106,7 @@ class RunConfig:
         act,            # 'name(k=v)' spec, or a registry name with `act_kwargs`
         seed=0,         # seed
         data='mnist',   # 'mnist' or 'imagenette'
-        recipe=None,    # 'telemetry', 'course' or 'fastai'; None: course for MNIST, fastai for Imagenette
+        recipe=None,    # 'telemetry', 'course', 'fastai' or 'nb11'; None: course for MNIST, fastai for Imagenette
         epochs=1,       # epochs
         lr=None,        # max learning rate; None: COURSE_LR (course) or suggested_lr (fastai)
         bs=None,        # batch size; None: 512 (MNIST), 64 (Imagenette)
@@ -118,20 +120,22 @@ class RunConfig:
         if data not in DATASETS: raise ValueError(f"unknown data {data!r}; accepted: {', '.join(map(repr, DATASETS))}")
         recipe = recipe or ('course' if data == 'mnist' else 'fastai')
         if recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; accepted: {', '.join(map(repr, RECIPES))}")
-        if recipe != 'fastai' and data != 'mnist':
-            raise ValueError(f"the {recipe!r} recipe is notebook 6's MNIST set-up; use recipe='fastai' for Imagenette")
+        if recipe in ('telemetry', 'course') and data != 'mnist':
+            raise ValueError(f"the {recipe!r} recipe is notebook 6's MNIST set-up; use recipe='fastai' or 'nb11' for Imagenette")
+        if recipe == 'nb11' and data != 'imagenette': raise ValueError("the 'nb11' recipe is notebook 11's Imagenette set-up")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
         epochs, bs = _positive('epochs', epochs, int), _positive('bs', DEFAULT_BS[data] if bs is None else bs, int)
         arch = arch or ('xresnet34' if data == 'imagenette' else 'nb06')
-        if recipe != 'fastai' and arch != 'nb06': raise ValueError(f"the {recipe!r} recipe trains the nb06 CNN, not {arch!r}")
+        if recipe in ('telemetry', 'course') and arch != 'nb06': raise ValueError(f"the {recipe!r} recipe trains the nb06 CNN, not {arch!r}")
         if data == 'imagenette':
             size = _positive('size', size, int)
             if size < 16: raise ValueError(f"size must be at least 16 px for an XResNet, got {size}")
             subset = _positive('subset', subset, allow_none=True)
             if subset is not None and subset > 1: raise ValueError(f"subset must be a fraction in (0, 1], got {subset}")
         else: size = subset = None
-        if lr is None: lr = suggested_lr(get_act(name, **kw), arch) if recipe == 'fastai' else COURSE_LR.get(name, 0.45)
+        if lr is None: lr = (suggested_lr(get_act(name, **kw), arch) if recipe == 'fastai' else NB11_LR if recipe == 'nb11'
+                             else COURSE_LR.get(name, 0.45))
         return cls(data=data, recipe=recipe, act=name, act_kwargs=tuple(sorted(kw.items())), seed=int(seed), epochs=epochs,
                    lr=_positive('lr', lr), bs=bs, arch=arch, size=size, subset=subset)
 
@@ -226,6 +230,10 @@ def run_learner(
         learn = lisht_learner(dls, act=cfg.act, act_kwargs=kw, arch='nb06', opt_func=SGD, lr=cfg.lr, nan_guard=True)
         if cfg.recipe == 'telemetry': return learn, lambda l: l.fit(cfg.epochs, cfg.lr)     # constant lr
         return learn, lambda l: l.fit(cfg.epochs, cfg.lr, cbs=ParamScheduler({'lr': course_sched(cfg.lr)}))
+    if cfg.recipe == 'nb11':
+        opt = partial(Adam, mom=0.9, sqr_mom=0.99, eps=1e-6, wd=1e-2)
+        learn = lisht_learner(dls, act=cfg.act, act_kwargs=kw, arch=cfg.arch, lr=cfg.lr, opt_func=opt, nan_guard=True)
+        return learn, lambda l: l.fit_one_cycle(cfg.epochs, cfg.lr, pct_start=0.5)
     learn = lisht_learner(dls, act=cfg.act, act_kwargs=kw, arch=cfg.arch, lr=cfg.lr, nan_guard=True)
     return learn, lambda l: l.fit_one_cycle(cfg.epochs)
 
@@ -249,7 +257,7 @@ def run_one(
     return dict(version=RESULTS_VERSION, config=cfg.as_dict(), status=status, error=error, epochs=log.rows,
                 seconds=time.perf_counter() - t0, final_accuracy=log.rows[-1]['accuracy'] if log.rows and status == 'ok' else None,
                 final_stats=st.final_stats().reset_index(names='layer').to_dict('records') if len(st.records) else [],
-                env=run_env(learn.dls, next(learn.model.parameters()).device), deterministic=deterministic)
+                env={**run_env(learn.dls, next(learn.model.parameters()).device), 'data_path': str(getattr(learn.dls, 'path', '') or '') or None}, deterministic=deterministic)
 
 # %% ../nbs/05_compare.ipynb #05be4839
 RESULTS_VERSION = 2

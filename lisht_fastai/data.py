@@ -258,4 +258,4 @@ def imagenette_dls(
                    item_tfms=[RandomResizedCrop(size, min_scale=min_scale), FlipItem(0.5)],
                    batch_tfms=[Normalize.from_stats(*imagenet_stats)])
     if num_workers is None: num_workers = min(4, os.cpu_count() or 1)
-    return seed_dls(db.dataloaders(p, bs=bs, num_workers=num_workers, device=device), seed)
+    return seed_dls(db.dataloaders(p, path=p, bs=bs, num_workers=num_workers, device=device), seed)    # dls.path: the data used
