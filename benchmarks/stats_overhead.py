@@ -22,9 +22,10 @@ def one_epoch(dls, act, cbs, stats):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument('--reps', type=int, default=2)
+    p.add_argument('--reps', type=int, default=2, help="epochs per configuration (>= 1)")
     p.add_argument('--act', default='lightrelu')
     a = p.parse_args()
+    if a.reps < 1: p.error(f"--reps must be >= 1, got {a.reps}")
     dls = mnist_dls(seed=0)
     configs = {'no stats': (lambda: [], False),
                'lisht_fastai ActivationStats': (lambda: [], True),

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_activations.ipynb #14f28307
 from __future__ import annotations
-import math, difflib, functools, inspect, contextlib, warnings
+import math, difflib, functools, inspect, contextlib
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch.autograd import Function

@@ -15,7 +15,7 @@ __all__ = ['COURSE_LR', 'DATASETS', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'RESULTS
            'format_table', 'load_results', 'plot_curves', 'plot_final_stats', 'cli_parser', 'main']
 
 # %% ../nbs/05_compare.ipynb #cd3fcf83
-import ast, hashlib, json, math, os, platform, random, re, subprocess, sys, time, argparse
+import ast, hashlib, json, math, os, platform, re, subprocess, sys, time, argparse
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path

@@ -8,14 +8,13 @@ import os, gzip, pickle, random, hashlib
 from pathlib import Path
 import numpy as np, torch
 from PIL import Image
-from fastcore.basics import store_attr
 from fastai.data.core import TfmdDL, DataLoaders
 from fastai.data.transforms import Category, Normalize, GrandparentSplitter, parent_label, get_image_files, CategoryMap
 from fastai.data.block import DataBlock, CategoryBlock
 from fastai.data.external import untar_data, URLs
 from fasttransform import DisplayedTransform
 from fastai.torch_core import TensorCategory
-from fastai.vision.core import PILImage, PILImageBW, TensorImageBW, imagenet_stats
+from fastai.vision.core import PILImage, TensorImageBW, imagenet_stats
 from fastai.vision.data import ImageBlock
 from fastai.vision.augment import RandomResizedCrop, FlipItem
 

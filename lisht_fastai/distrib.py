@@ -10,13 +10,12 @@ from pathlib import Path
 import torch, torch.distributed as dist
 from fastai.torch_core import rank_distrib
 from fastai.data.core import DataLoaders
-import fastai.distributed    # Learner.distrib_ctx, DistributedDL
+import fastai.distributed    # noqa: F401 (it patches Learner.distrib_ctx)
 from fastai.optimizer import SGD
 from fastai.distributed import DistributedDL
 from .stats import world_size
 from .data import TensorItems, TensorDL
 from .learner import lisht_learner
-
 
 # %% auto #0
 __all__ = ['is_rank0', 'distrib_ctx', 'ddp_check', 'reference_check', 'ddp_check_main']

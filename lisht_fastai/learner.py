@@ -4,16 +4,16 @@
 
 # %% ../nbs/04_learner.ipynb #27fbfcfe
 from __future__ import annotations
-import functools, warnings
-import torch, torch.nn as nn
+import warnings
+import torch
 from fastai.learner import Learner
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastcore.foundation import L
 from fastcore.basics import listify
 from torch.amp import GradScaler, autocast
-import fastai.callback.schedule, fastai.callback.progress  # fit_one_cycle, lr_find, no_bar
+import fastai.callback.schedule, fastai.callback.progress  # noqa: F401 (they patch Learner: fit_one_cycle, lr_find, no_bar)
 from fastai.callback.core import Callback
-from fastai.optimizer import SGD, Adam
+from fastai.optimizer import Adam
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
 from fastai.metrics import accuracy
 from .activations import get_act, act_name, act_key, set_flush_denormal
@@ -27,6 +27,7 @@ __all__ = ['SUGGESTED_LR', 'FlushDenormals', 'suggested_lr', 'DeviceMixedPrecisi
 class FlushDenormals(Callback):
     "Flush CPU denormals to zero during fit (when the model is on the CPU); restore the previous setting after."
     order = -30
+    def __init__(self): super().__init__()
     def before_fit(self):
         self._prev = None
         if next(self.learn.model.parameters()).device.type == 'cpu':
@@ -93,7 +94,7 @@ def _default_arch(dls):
 def lisht_learner(
     dls,                    # fastai DataLoaders (e.g. mnist_dls(), imagenette_dls())
     act='lightrelu',        # the activation: a registered name, class or partial (see known_acts())
-    arch=None,              # 'nb06', 'xresnet18/34/50' or a function (act_cls, n_in, n_out) -> model; default: from the data
+    arch=None,              # 'nb06', an xresnet (see XRESNETS) or a function (act_cls, n_in, n_out) -> model; default: from the data
     stats=True,             # attach ActivationStats; a dict configures it (e.g. dict(hist=True, every=10))
     act_kwargs=None,        # keyword arguments for act, e.g. dict(maxv=16)
     lr=None,                # default learning rate; None: suggested_lr(act, arch)
@@ -119,7 +120,11 @@ def lisht_learner(
     elif arch == 'nb06': model, fam = nb06_cnn(act_cls, n_in=n_in, n_out=n_out), 'nb06'
     elif arch in XRESNETS: model, fam = xresnet(arch, act_cls, n_out=n_out, n_in=n_in), 'xresnet'
     else: raise ValueError(f"unknown arch {arch!r}; accepted: 'nb06', {', '.join(map(repr, XRESNETS))}, or a function (act_cls, n_in, n_out) -> model")
-    if lr is None: lr = suggested_lr(act_cls, arch if fam else 'nb06') if fam or act_key(act_cls) else 1e-3
+    if lr is None and fam: lr = suggested_lr(act_cls, arch)
+    elif lr is None:                        # a custom model: no measured rate exists for it
+        lr = suggested_lr(act_cls, 'nb06') if act_key(act_cls) else 1e-3
+        warnings.warn(f"no measured learning rate for a custom arch: using {lr:g}, "
+                      f"{'the nb06 CNN rate for this activation' if act_key(act_cls) else 'a default'}. Pass lr=... (see learn.lr_find()).")
     if opt_func is None: opt_func = Adam
     if loss_func is None: loss_func = LabelSmoothingCrossEntropyFlat() if fam == 'xresnet' else CrossEntropyLossFlat()
     cbs = listify(cbs)      # one callback or a list, as fastai's Learner accepts

@@ -4,11 +4,10 @@
 
 # %% ../nbs/03_models.ipynb #4aa01ee6
 from __future__ import annotations
-import torch, torch.nn as nn
-from fastai.layers import Flatten
-from fastai.layers import ResBlock
+import torch.nn as nn
+from fastai.layers import Flatten, ResBlock
 from fastai.vision.models.xresnet import XResNet
-from .activations import get_act, act_name
+from .activations import get_act
 
 # %% auto #0
 __all__ = ['XRESNET_LAYERS', 'BLOCKS', 'XRESNETS', 'nb06_cnn', 'CleanPathBlock', 'xresnet']

@@ -8,9 +8,9 @@ import math, warnings
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.distributed as dist
 import matplotlib.pyplot as plt
 from fastcore.basics import store_attr, listify
-from fastai.callback.core import Callback, CancelEpochException, CancelFitException
-from fastai.callback.hook import HookCallback, Hooks
-from .activations import _ACTS, act_name
+from fastai.callback.core import CancelEpochException
+from fastai.callback.hook import HookCallback
+from .activations import _ACTS
 
 # %% auto #0
 __all__ = ['STAT_NAMES', 'activation_types', 'is_activation', 'act_bounds', 'act_floor', 'GuardedHookCallback', 'world_size',
@@ -25,12 +25,14 @@ def activation_types():
     "Module classes hooked by default: every registered activation class and torch's built-in activations."
     return tuple(dict.fromkeys([c for c in _ACTS.values() if isinstance(c, type)] + list(_TORCH_ACTS)))
 
-def is_activation(m): return isinstance(m, activation_types())
+def is_activation(m):
+    "True if module `m` is an activation layer that `ActivationStats` hooks by default."
+    return isinstance(m, activation_types())
 
-# lowest output of torch's activations (SiLU, GELU and Mish have a minimum below zero)
-_TORCH_BOUNDS = {nn.ReLU: (0., math.inf), nn.ReLU6: (0., 6.), nn.SiLU: (-0.27846, math.inf), nn.GELU: (-0.16997, math.inf),
+# (lowest, highest) output of torch's activations (SiLU, GELU and Mish have a minimum below zero); Hardtanh and ReLU6 read theirs
+_TORCH_BOUNDS = {nn.ReLU: (0., math.inf), nn.SiLU: (-0.27846, math.inf), nn.GELU: (-0.16997, math.inf),
                  nn.Mish: (-0.30884, math.inf), nn.Sigmoid: (0., 1.), nn.Tanh: (-1., 1.), nn.Softplus: (0., math.inf),
-                 nn.Hardswish: (-0.375, math.inf), nn.Hardsigmoid: (0., 1.), nn.Hardtanh: (-1., 1.)}
+                 nn.Hardswish: (-0.375, math.inf), nn.Hardsigmoid: (0., 1.)}
 
 def act_bounds(m):
     "(lowest, highest) possible output of activation module `m` (infinite where unbounded)."
