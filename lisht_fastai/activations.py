@@ -4,10 +4,13 @@
 
 # %% ../nbs/00_activations.ipynb #14f28307
 from __future__ import annotations
-import math, difflib, functools, inspect, contextlib
+import math, difflib, functools, inspect, contextlib, warnings
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch.autograd import Function
+# fastai's layers module still calls torch.jit.script at import (a deprecation of theirs, not a user's concern);
+# `lisht_fastai.all` imports this module first, so the filter is in place before fastai loads
+warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
 __all__ = ['lisht_ref', 'light_relu_ref', 'ftswish_ref', 'lisht', 'light_relu', 'ftswish', 'general_relu', 'kaiming_relu_init_',
