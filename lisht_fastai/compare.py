@@ -445,7 +445,7 @@ def compare(
     seeds=1,             # number of seeds (0..n-1) or a list of seeds
     lr=None,             # max learning rate for every activation; None: per activation (COURSE_LR or suggested_lr)
     out='results',       # folder of results.jsonl; finished runs in it are skipped (resume)
-    recipe=None,         # 'course' (notebook 6's SGD + schedule) or 'fastai' (Adam + 1cycle); None: by data
+    recipe=None,         # 'telemetry', 'course', 'fastai' or 'nb11' (see RunConfig); None: course for MNIST, fastai for Imagenette
     bs=None,             # batch size (per process under DDP); None: 512 for MNIST, 64 for Imagenette
     size=128,            # Imagenette image size
     subset=None,         # fraction of Imagenette's training images
@@ -459,7 +459,7 @@ def compare(
     "Train every activation in `acts` with every seed; append each finished run to `out/results.jsonl`; return the runs asked for."
     cfgs = plan_runs(acts, seeds, data=data, recipe=recipe, epochs=epochs, lr=lr, bs=bs, size=size, subset=subset, arch=arch)
     store = ResultsStore(out)
-    if is_rank0(): store.read(repair=True)
+    if is_rank0() and train: store.read(repair=True)         # set a torn last line aside before planning
     done = _agree(set(store.done()) if is_rank0() else None)
     todo = [c for c in cfgs if c.key not in done]
     if not train:
@@ -673,7 +673,7 @@ def main(argv=None):
         print(f"lisht-compare: error: {e}", file=sys.stderr); return 2
     if not is_rank0(): return 0          # under a launcher, rank 0 reports
     c = RunConfig.from_dict(runs[0]['config'])
-    what = f"{c.data}, recipe {c.recipe}, {c.arch}, {c.epochs} epochs" + (f", {c.size} px" if c.size else '') + \
+    what = f"{c.data}, recipe {c.recipe}, {c.arch}, {c.epochs} epoch{'s' if c.epochs != 1 else ''}" + (f", {c.size} px" if c.size else '') + \
            (f", subset {c.subset:g}" if c.subset else '')
     print(f"\n{what}, seeds 0..{a.seeds - 1}: final valid accuracy\n")
     with pd.option_context('display.width', 200, 'display.max_columns', 20): print(format_table(results_table(runs)))

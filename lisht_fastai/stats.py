@@ -96,11 +96,12 @@ def reduce_rows(
     rows,   # this rank's rows: (sites, 5 stats [+ bins])
     sites,  # site index of each row
     counts, # number of elements behind each row
+    gather=None, # tensor -> every rank's tensor stacked on a new first axis; None: torch.distributed's all_gather
 ):
     "Combine per-rank stat rows (sites, 5 [+ bins]) of `counts` elements each into the stats of the global batch."
     t = torch.cat([rows.double(), rows.new_tensor(counts, dtype=torch.float64)[:, None],     # float64: exact counts
                    rows.new_tensor(sites, dtype=torch.float64)[:, None]], 1)
-    g = _all_gather(t)                                                 # (ranks, sites, 5 + bins + 2)
+    g = (gather or _all_gather)(t)                                                 # (ranks, sites, 5 + bins + 2)
     if not (g[..., -1] == g[:1, :, -1]).all():
         raise RuntimeError("ActivationStats: the ranks called their activation layers in different orders in one batch; "
                            "their stats cannot be combined. Pass reduce_ranks=False to keep each rank's own stats.")
