@@ -417,11 +417,6 @@ class CompareProgress(Callback):
     def after_fit(self): self.learn.logger = self.old_logger
 
 # %% ../nbs/05_compare.ipynb #8058867f
-def _agree(obj):
-    "Rank 0's `obj` on every rank under DDP (decisions that must not differ between ranks); `obj` otherwise."
-    if num_distrib() <= 1: return obj
-    box = [obj]; torch.distributed.broadcast_object_list(box, src=0); return box[0]
-
 def plan_runs(
     acts,            # specs: 'relu,lightrelu(maxv=16)', or a list of specs / (name, kwargs) pairs
     seeds=1,         # number of seeds (0..n-1) or a list of seeds
@@ -460,7 +455,7 @@ def compare(
     cfgs = plan_runs(acts, seeds, data=data, recipe=recipe, epochs=epochs, lr=lr, bs=bs, size=size, subset=subset, arch=arch)
     store = ResultsStore(out)
     if is_rank0() and train: store.read(repair=True)         # set a torn last line aside before planning
-    done = _agree(set(store.done()) if is_rank0() else None)
+    done = set(store.done())                    # under DDP every rank reads the same file and plans the same runs
     todo = [c for c in cfgs if c.key not in done]
     if not train:
         if todo: raise ValueError(f"{len(todo)} of {len(cfgs)} runs are not in {store.path}, e.g. {todo[0].label} seed {todo[0].seed}; "
@@ -479,16 +474,14 @@ def compare(
 
 def _run_all(cfgs, store, prog, data_path, deterministic, num_workers, wait):
     "Train each of `cfgs` not yet done, holding its run lock; return those another process holds (when not `wait`)."
-    busy = []
+    busy, ddp = [], num_distrib() > 1
     for cfg in cfgs:
-        lock = store.run_lock(cfg)
-        got = True
-        if is_rank0():
+        lock = None if ddp else store.run_lock(cfg)     # under DDP the ranks train together and only rank 0 writes
+        if lock is not None:
             try: lock.acquire(timeout=-1 if wait else 0)
-            except Timeout: got = False
-        if not _agree(got): busy.append(cfg); continue
+            except Timeout: busy.append(cfg); continue
         try:
-            if _agree(cfg.key in store.done() if is_rank0() else None):    # finished by another process meanwhile
+            if lock is not None and cfg.key in store.done():    # finished by another process meanwhile
                 prog.k += 1; continue
             prog.start(cfg)
             rec = run_one(cfg, data_path, deterministic, cbs=[prog], num_workers=num_workers)
@@ -496,7 +489,7 @@ def _run_all(cfgs, store, prog, data_path, deterministic, num_workers, wait):
             distrib_barrier()
             prog.finish(rec)
         finally:
-            if got and is_rank0(): lock.release()
+            if lock is not None: lock.release()
     return busy
 
 # %% ../nbs/05_compare.ipynb #6379033a

@@ -34,9 +34,10 @@ def test_console_script():
     assert r.returncode == 0 and 'Compare activations' in r.stdout
 
 
-def test_bad_act_spec_exits_2(tmp_path):
+def test_bad_act_spec_exits_2(tmp_path, capsys):
     from lisht_fastai.compare import main
-    assert main(['mnist', '--acts', 'lightrlu', '--out', str(tmp_path)]) == 2
+    with pytest.raises(SystemExit) as e: main(['mnist', '--acts', 'lightrlu', '--out', str(tmp_path)])
+    assert e.value.code == 2 and "Did you mean 'lightrelu'" in capsys.readouterr().err
 
 
 @pytest.fixture(scope='module')
@@ -79,7 +80,7 @@ UNDOCUMENTED_OK = {'lisht_ref', 'light_relu_ref', 'ftswish_ref', 'lisht', 'kaimi
 
 def test_public_api_parameters_are_documented():
     "Every exported function or class documents each of its parameters (nbdev docments), so the docs site shows them."
-    import importlib, inspect
+    import dataclasses, importlib, inspect
     from fastcore.docments import docments
     missing = []
     for mod in ('activations', 'stats', 'data', 'models', 'learner', 'compare', 'distrib'):
@@ -89,6 +90,6 @@ def test_public_api_parameters_are_documented():
             if not callable(obj) or name in UNDOCUMENTED_OK: continue
             f = obj.__init__ if inspect.isclass(obj) else obj
             params = [p for p, v in inspect.signature(f).parameters.items() if p != 'self' and v.kind not in (v.VAR_KEYWORD, v.VAR_POSITIONAL)]
-            docs = docments(f)
+            docs = docments(obj if dataclasses.is_dataclass(obj) else f)     # a dataclass documents its fields in its body
             missing += [f"{mod}.{name}({p})" for p in params if not docs.get(p)]
     assert not missing, f"parameters without docs: {missing}"
