@@ -88,7 +88,7 @@ def _positive(name, v, kind=float, allow_none=False):
 
 @dataclass(frozen=True)
 class RunConfig:
-    "One training run, fully resolved; `RunConfig.make` fills in the defaults."
+    "One training run, fully resolved; its `make` classmethod fills in the defaults."
     data: str            # 'mnist' or 'imagenette'
     recipe: str          # 'telemetry', 'course', 'fastai' or 'nb11'
     act: str             # registry name of the activation

@@ -95,7 +95,7 @@ def test_home_page_is_the_readme_with_a_quick_start(browser, server):
     check_requests(reqs, server)
     text = browser.find_element(By.TAG_NAME, 'main').text
     for s in ('LiSHT', 'pip install -e ".[dev]"', 'nbdev_test --n_workers 2 && pytest -q tests', 'lisht-compare mnist',
-              'learn = lisht_learner(dls, act="lightrelu")', 'What we found so far'):
+              'learn = lisht_learner(dls, act="lightrelu")', 'What we found'):
         assert s in text, f"home page lacks {s!r}"
     ARTIFACTS.mkdir(exist_ok=True)
     assert browser.save_screenshot(str(ARTIFACTS / 'docs-home.png'))
@@ -133,7 +133,7 @@ def test_lisht_learner_api_doc(browser, server):
     assert text, "learner.html has no show_doc block for lisht_learner"
     assert 'def lisht_learner(' in text                                                 # the signature
     assert 'A fastai Learner for comparing activations' in text                         # the docstring
-    for p, words in (('act', 'a registered name, class or partial'), ('arch', "'nb06', 'xresnet18/34/50'"),
+    for p, words in (('act', 'a registered name, class or partial'), ('arch', "'nb06', an xresnet (see XRESNETS)"),
                      ('stats', 'attach ActivationStats'), ('precision', "'fp16' or 'bf16'")):   # the parameter docs
         line = next((l for l in text.splitlines() if l.strip().startswith(p + ':') or l.strip().startswith(p + '=')), '')
         assert words in line, f"parameter {p!r} is not documented: {line!r}"
