@@ -339,10 +339,14 @@ class ResultsStore:
         "Append one record and flush it to disk, under the lock."
         line = (json.dumps(rec) + '\n').encode()
         with self.lock:
-            new = not self.path.exists() or self.path.stat().st_size == 0
+            size = self.path.stat().st_size if self.path.exists() else 0
             with open(self.path, 'ab') as f:
-                if new: f.write((json.dumps(RESULTS_HEADER) + '\n').encode())
+                if not size: f.write((json.dumps(RESULTS_HEADER) + '\n').encode())
+                elif self._last_byte() != b'\n': f.write(b'\n')      # never glue a record onto an unterminated line
                 f.write(line); f.flush(); os.fsync(f.fileno())
+
+    def _last_byte(self):
+        with open(self.path, 'rb') as f: f.seek(-1, os.SEEK_END); return f.read(1)
 
     def run_lock(self,
         cfg, # the RunConfig about to be trained
@@ -389,8 +393,9 @@ class CompareProgress(Callback):
         eta = el / self.k * (self.n - self.k)
         res = f"accuracy {rec['final_accuracy']:.4f}" if rec['status'] == 'ok' else rec['status']
         if self.show != 'none':
-            self.write(f"run {self.k}/{self.n} {rec['config']['act']}{'' if not rec['config']['act_kwargs'] else spec_label('', rec['config']['act_kwargs'])} "
-                       f"seed {rec['config']['seed']}: {res} ({rec['seconds']:.0f} s) | elapsed {_fmt_secs(el)}, ETA {_fmt_secs(eta)}")
+            cfg = RunConfig.from_dict(rec['config'])
+            self.write(f"run {self.k}/{self.n} {cfg.label} seed {cfg.seed}: {res} ({rec['seconds']:.0f} s) | "
+                       f"elapsed {_fmt_secs(el)}, ETA {_fmt_secs(eta)}")
         if self.mb is not None: self.mb.main_bar.update(self.k)
 
     def close(self):
