@@ -1,15 +1,27 @@
-"""Activation benchmark: forward+backward time and bytes saved for backward, then full nb06 CNN epochs on MNIST.
+"""Activation cost against ReLU, measured in one run (issue 12): one call, a train step, an epoch.
 
-    python benchmarks/activations.py            # ~2 minutes on 2 CPU cores
-    python benchmarks/activations.py --quick    # skip the nb06 epochs
+    python benchmarks/activations.py             # ~4 minutes on 2 CPU cores (MNIST must be present or downloadable)
+    python benchmarks/activations.py --quick     # one call and the train steps only
 
-Times are medians of --reps runs, quoted as ratios to ReLU measured in this same run (machines are noisy).
+1. forward+backward of one activation call on a 512x8x14x14 float32 tensor (the nb06 CNN's first activation at
+   bs 512), with the compiled (fused) kernels and with plain torch ops (`set_kernels('eager')`), and the bytes autograd
+   saves for backward;
+2. one training step (forward, backward, SGD step) of the nb06 CNN at bs 512 and of XResNet34 at 64 px, bs 64;
+3. one nb06 epoch, `lisht_learner(dls, act).fit_one_cycle(1)` on MNIST.
+On a GPU it also times XResNet34 at 128 px, bs 256, channels_last, bf16 autocast.
+Times are medians over --reps repetitions taken in turns (ReLU, then each activation, then ReLU again ...), so slow
+drift of the machine hits every row alike; ratios compare rows of this one run. Denormals are flushed throughout.
 """
-import argparse, time, statistics, torch, torch.nn as nn
+import argparse, time, statistics, warnings, torch, torch.nn as nn
 from functools import partial
-from lisht_fastai.activations import LiSHT, LightRelu, GeneralRelu, FTSwish, FTSwishPlus, flush_denormals
-from lisht_fastai.data import mnist_dls
-from lisht_fastai.models import nb06_cnn
+warnings.filterwarnings('ignore', category=FutureWarning)
+from lisht_fastai.activations import (LiSHT, LightRelu, GeneralRelu, FTSwish, FTSwishPlus, flush_denormals,
+                                      set_kernels, kernel_mode)
+from lisht_fastai.models import nb06_cnn, xresnet
+
+ACTS = {'ReLU': nn.ReLU, 'LightRelu': LightRelu, 'LiSHT': LiSHT, 'FTSwish': FTSwish, 'FTSwishPlus': FTSwishPlus,
+        'GeneralRelu(.1,.4,6)': partial(GeneralRelu, .1, .4, 6.), 'SiLU': nn.SiLU}
+MODES = ('compiled', 'eager')
 
 
 def saved_bytes(act, x):
@@ -18,74 +30,104 @@ def saved_bytes(act, x):
     def pack(t):
         seen[(t.untyped_storage().data_ptr(), t.dtype)] = t.untyped_storage().nbytes()
         return t
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        y = act(x)
-    return sum(seen.values()), y
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t): act(x)
+    return sum(seen.values())
 
 
-def fwd_bwd_time(act, x, reps):
-    ts = []
-    for _ in range(reps + 1):
-        xi = x.detach().requires_grad_()
-        t0 = time.perf_counter(); y = act(xi); y.backward(torch.ones_like(y)); ts.append(time.perf_counter() - t0)
-    return statistics.median(ts[1:])
+def in_turns(fns, reps, warmup=2):
+    "Median seconds of each zero-argument function in `fns`, called in turns `reps` times after `warmup` rounds."
+    ts = {k: [] for k in fns}
+    for r in range(warmup + reps):
+        for k, (mode, f) in fns.items():
+            set_kernels(mode)
+            t0 = time.perf_counter(); f(); dt = time.perf_counter() - t0
+            if r >= warmup: ts[k].append(dt)
+    return {k: statistics.median(v) for k, v in ts.items()}
 
 
-def nb06_epoch(act, flush, dls, seed=0):
-    "One plain-PyTorch epoch of the nb06 CNN (SGD, lr 0.4/0.2): seconds, valid accuracy."
-    torch.manual_seed(seed)
-    m = nb06_cnn(act)
-    opt = torch.optim.SGD(m.parameters(), lr=0.2)
-    lf = nn.CrossEntropyLoss()
-    with flush_denormals(flush):
-        t0 = time.perf_counter()
-        for xb, yb in dls.train:
-            xb, yb = xb.as_subclass(torch.Tensor), yb.as_subclass(torch.Tensor)
-            loss = lf(m(xb), yb); loss.backward(); opt.step(); opt.zero_grad()
-        dt = time.perf_counter() - t0
-        with torch.no_grad(): acc = sum((m(xb.as_subclass(torch.Tensor)).argmax(1) == yb.as_subclass(torch.Tensor)).sum().item() for xb, yb in dls.valid) / 10000
-    return dt, acc
+def one_call(act, x):
+    def f():
+        xi = x.detach().requires_grad_(); y = act(xi); y.backward(torch.ones_like(y))
+    return f
+
+
+def train_step(model, xb, yb, dev, autocast=None):
+    opt, lf = torch.optim.SGD(model.parameters(), lr=1e-3), nn.CrossEntropyLoss()
+    def f():
+        with torch.autocast(dev, dtype=autocast, enabled=autocast is not None): loss = lf(model(xb), yb)
+        loss.backward(); opt.step(); opt.zero_grad()
+        if dev == 'cuda': torch.cuda.synchronize()
+    return f
+
+
+def table(title, med, base='ReLU'):
+    print(f"\n{title}")
+    print(f"{'':32s} {'ms':>9s} {'x ReLU':>7s}")
+    for k, t in med.items(): print(f"{k:32s} {t*1e3:9.2f} {t/med[base]:7.2f}")
+
+
+KERNEL_ACTS = ('LightRelu', 'LiSHT', 'FTSwish', 'FTSwishPlus')
+
+def rows(names, make):
+    "ReLU first; the LiSHT family and FTSwish with both kernels; the others once."
+    out = {'ReLU': ('eager', make('ReLU'))}
+    for n in names:
+        if n == 'ReLU': continue
+        for m in (MODES if n in KERNEL_ACTS else ('compiled',)): out[f"{n} ({m})" if n in KERNEL_ACTS else n] = (m, make(n))
+    return out
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument('--n', type=int, default=16_000_000)
-    p.add_argument('--reps', type=int, default=5)
-    p.add_argument('--quick', action='store_true')
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--reps', type=int, default=20, help='repetitions of the one-call and train-step timings (>= 1)')
+    p.add_argument('--epoch-reps', type=int, default=2, help='nb06 epochs per activation (>= 1)')
+    p.add_argument('--quick', action='store_true', help='skip the nb06 epochs')
     a = p.parse_args()
+    if a.reps < 1 or a.epoch_reps < 1: p.error('--reps and --epoch-reps must be at least 1')
     torch.manual_seed(0)
-    x = torch.randn(a.n)
-    acts = {'ReLU': nn.ReLU(), 'LiSHT (fused)': LiSHT(), 'LiSHT (eager)': LiSHT(fused=False),
-            'LightRelu (fused)': LightRelu(), 'LightRelu (eager)': LightRelu(fused=False),
-            'GeneralRelu(.1,.4,6)': GeneralRelu(.1, .4, 6.), 'FTSwish (fused)': FTSwish(), 'FTSwish (eager)': FTSwish(fused=False),
-            'FTSwishPlus': FTSwishPlus(), 'SiLU': nn.SiLU(), 'Mish': nn.Mish(), 'GELU': nn.GELU()}
-    print(f"forward+backward on {a.n/1e6:.0f}M float32 elements, CPU, {torch.get_num_threads()} threads, median of {a.reps}; denormals flushed")
-    rows = []
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, kernel mode at start: {kernel_mode()}")
     with flush_denormals(True):
-        for n, act in acts.items():
-            b, _ = saved_bytes(act, x.detach().requires_grad_())
-            rows.append((n, fwd_bwd_time(act, x, a.reps), b))
-    t_relu, b_relu = rows[0][1], rows[0][2]
-    print(f"{'activation':22s} {'ms':>8s} {'x ReLU':>7s} {'saved MB':>9s} {'tensors':>8s}")
-    for n, t, b in rows:
-        print(f"{n:22s} {t*1e3:8.1f} {t/t_relu:7.2f} {b/2**20:9.1f} {b/(a.n*4):8.1f}")
-    d = dict((n, t) for n, t, _ in rows)
-    print(f"fused/eager time: LiSHT {d['LiSHT (fused)']/d['LiSHT (eager)']:.2f}, LightRelu {d['LightRelu (fused)']/d['LightRelu (eager)']:.2f}, "
-          f"FTSwish {d['FTSwish (fused)']/d['FTSwish (eager)']:.2f}")
-    if a.quick: return
-    dls = mnist_dls(seed=0)
-    nb06_epoch('relu', True, dls)   # warm-up
-    print("\nnb06 CNN, one epoch of plain-PyTorch SGD on MNIST (50k images, bs 512)")
-    res = {}
-    for label, act, flush in [('ReLU', 'relu', False), ('ReLU, flushed', 'relu', True),
-                              ('LightRelu eager', partial(LightRelu, fused=False), False),
-                              ('LightRelu fused', 'lightrelu', False),
-                              ('LightRelu eager, flushed', partial(LightRelu, fused=False), True),
-                              ('LightRelu fused, flushed', 'lightrelu', True)]:
-        dt, acc = nb06_epoch(act, flush, dls)
-        res[label] = dt
-        print(f"{label:26s} {dt:6.2f} s  {dt/res['ReLU']:5.2f}x ReLU  valid acc {acc:.4f}", flush=True)
-    print(f"LightRelu fused+flushed vs ReLU flushed: {res['LightRelu fused, flushed']/res['ReLU, flushed']:.2f}x")
+        x = torch.randn(512, 8, 14, 14)
+        print("\nbytes saved for backward, 512x8x14x14 float32 input (x itself: 3.06 MiB)")
+        for n, c in ACTS.items():
+            for m in (MODES if n in KERNEL_ACTS else ('compiled',)):
+                set_kernels(m)
+                print(f"  {n:22s} {m:9s} {saved_bytes(c(), x.detach().requires_grad_())/2**20:6.2f} MiB")
+        med = in_turns(rows(ACTS, lambda n: one_call(ACTS[n](), x)), a.reps * 5)
+        table("1. one call, forward+backward, 512x8x14x14 float32, CPU", med)
+
+        xb, yb = torch.randn(512, 1, 28, 28), torch.randint(0, 10, (512,))
+        def nb06(n):
+            torch.manual_seed(0); return train_step(nb06_cnn(ACTS[n]), xb, yb, 'cpu')
+        table("2a. nb06 CNN train step, bs 512, CPU",
+              in_turns(rows(['LightRelu', 'LiSHT', 'FTSwish'], nb06), a.reps * 2))
+        xi, yi = torch.randn(64, 3, 64, 64), torch.randint(0, 10, (64,))
+        def xr(n):
+            torch.manual_seed(0); return train_step(xresnet('xresnet34', ACTS[n]), xi, yi, 'cpu')
+        table("2b. XResNet34 train step, 64 px, bs 64, CPU", in_turns(rows(['LightRelu', 'FTSwish'], xr), a.reps))
+
+        if torch.cuda.is_available():
+            xg, yg = torch.randn(256, 3, 128, 128, device='cuda').to(memory_format=torch.channels_last), \
+                     torch.randint(0, 10, (256,), device='cuda')
+            def xg_(n):
+                torch.manual_seed(0)
+                m = xresnet('xresnet34', ACTS[n]).cuda().to(memory_format=torch.channels_last)
+                return train_step(m, xg, yg, 'cuda', autocast=torch.bfloat16)
+            table(f"2c. XResNet34 train step, 128 px, bs 256, channels_last, bf16 autocast, "
+                  f"{torch.cuda.get_device_name()}", in_turns(rows(['LightRelu', 'LiSHT', 'FTSwish'], xg_), a.reps))
+        else: print("\n2c. no GPU here: the CUDA step was not measured")
+
+        if a.quick: return
+        from lisht_fastai.data import mnist_dls
+        from lisht_fastai.learner import lisht_learner
+        dls = mnist_dls(seed=0)
+        def epoch(n):
+            def f():
+                learn = lisht_learner(dls, act=ACTS[n], arch='nb06', stats=False, lr=0.1)
+                with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1)
+            return f
+        table("3. one nb06 epoch, lisht_learner(...).fit_one_cycle(1), MNIST 50k images, bs 512, CPU",
+              in_turns(rows(['LightRelu', 'FTSwish'], epoch), a.epoch_reps, warmup=1))
 
 
 if __name__ == '__main__':

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_activations.ipynb #14f28307
 from __future__ import annotations
-import math, difflib, functools, inspect, contextlib, warnings
+import os, math, difflib, functools, inspect, contextlib, warnings
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch.autograd import Function
@@ -13,10 +13,10 @@ from torch.autograd import Function
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
-__all__ = ['lisht_ref', 'light_relu_ref', 'ftswish_ref', 'lisht', 'light_relu', 'ftswish', 'general_relu', 'kaiming_relu_init_',
-           'LiSHT', 'LightRelu', 'GeneralRelu', 'FTSwish', 'FTSwishPlus', 'register_act', 'known_acts', 'act_key',
-           'get_act', 'act_name', 'mean_shift', 'sigma_for_shift', 'denormals_flushed', 'set_flush_denormal',
-           'flush_denormals']
+__all__ = ['lisht_ref', 'light_relu_ref', 'ftswish_ref', 'kernel_mode', 'set_kernels', 'lisht', 'light_relu', 'ftswish',
+           'general_relu', 'kaiming_relu_init_', 'LiSHT', 'LightRelu', 'GeneralRelu', 'FTSwish', 'FTSwishPlus',
+           'register_act', 'known_acts', 'act_key', 'get_act', 'act_name', 'mean_shift', 'sigma_for_shift',
+           'denormals_flushed', 'set_flush_denormal', 'flush_denormals']
 
 # %% ../nbs/00_activations.ipynb #81be54bf
 def _check_number(name, v, allow_none=True, positive=False):
@@ -46,47 +46,106 @@ def ftswish_ref(x, threshold=-0.2):
     return F.relu(x) * torch.sigmoid(x) + threshold
 
 # %% ../nbs/00_activations.ipynb #86f1dd56
-def _lisht_inverse(v):
-    "The c >= 0 with c*tanh(c) = v (x*tanh(x) is even and increasing in |x|), so `y > maxv` <=> `|x| > c`."
-    if v <= 0: return 0.
-    lo, hi = 0., v + 1.
-    for _ in range(60):                                  # (v+1)/2^60: below float64 resolution
-        mid = (lo + hi) / 2
-        if mid * math.tanh(mid) < v: lo = mid
-        else: hi = mid
-    return hi
+_TANH_CLIP = 7.90531110763549805    # beyond this, float32 tanh is +-1
+_TANH_P = (-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-08,
+           1.48572235717979e-05, 6.37261928875436e-04, 4.89352455891786e-03)
+_TANH_Q = (1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03)
+
+def _tanh_rational(x):
+    "tanh to float32 accuracy with multiply-adds only (Eigen's rational approximation), so a fused loop vectorises."
+    x = x.clamp(-_TANH_CLIP, _TANH_CLIP)
+    x2, p, q = x * x, _TANH_P[0], _TANH_Q[0]
+    for c in _TANH_P[1:]: p = p * x2 + c
+    for c in _TANH_Q[1:]: q = q * x2 + c
+    return x * p / q
+
+def _lisht_fwd(x, sub: float, maxv: float):  return (x * _tanh_rational(x) - sub).clamp_max(maxv)
+def _lisht_bwd(x, grad, sub: float, maxv: float):
+    t = _tanh_rational(x)
+    return torch.where(x * t - sub > maxv, 0., (t + x * (1 - t * t)) * grad)
+
+def _ftswish_fwd(x, threshold: float): return torch.where(x > 0, x * (0.5 + 0.5 * _tanh_rational(0.5 * x)), 0.) + threshold
+def _ftswish_bwd(x, grad):
+    s = 0.5 + 0.5 * _tanh_rational(0.5 * x)     # sigmoid(x) = (1 + tanh(x/2)) / 2
+    return torch.where(x > 0, s * (1 + x * (1 - s)) * grad, 0.)
+
+def _eager_lisht_fwd(x, sub, maxv): return (x * torch.tanh(x) - sub).clamp_max(maxv)
+def _eager_lisht_bwd(x, grad, sub, maxv):
+    t = torch.tanh(x)
+    return torch.where(x * t - sub > maxv, 0., torch.addcmul(t, x, 1 - t * t) * grad)
+
+def _eager_ftswish_fwd(x, threshold): return F.relu(x) * torch.sigmoid(x) + threshold
+def _eager_ftswish_bwd(x, grad):
+    s = torch.sigmoid(x)
+    return torch.where(x > 0, torch.addcmul(s, s, x * (1 - s)) * grad, 0.)
+
+# %% ../nbs/00_activations.ipynb #3cb07548
+_KERNEL_MODES = ('compiled', 'eager')
+_MIN_NUMEL = 1 << 15
+_kernels = dict(mode=None, compiled={})
+
+def _check_mode(mode, where):
+    if mode not in _KERNEL_MODES:
+        raise ValueError(f"{where}: unknown kernel mode {mode!r}; accepted: {', '.join(map(repr, _KERNEL_MODES))}")
+    return mode
+
+def kernel_mode():
+    "The kernels the LiSHT family and FTSwish use now: 'compiled' (fused loops) or 'eager' (plain torch ops)."
+    if _kernels['mode'] is None:
+        _kernels['mode'] = _check_mode(os.environ.get('LISHT_KERNELS', 'compiled'), 'environment variable LISHT_KERNELS')
+    return _kernels['mode']
+
+def set_kernels(
+    mode='compiled', # 'compiled': one fused loop per direction (torch.compile, on first use); 'eager': plain torch ops
+):
+    "Choose the kernels of the LiSHT family and FTSwish; returns the previous mode."
+    prev = kernel_mode()
+    _kernels['mode'] = _check_mode(mode, 'set_kernels')
+    return prev
+
+def _tracing():
+    return torch.compiler.is_compiling() or torch.compiler.is_exporting() or torch._C._are_functorch_transforms_active()
+
+def _use_compiled(x):
+    return (kernel_mode() == 'compiled' and x.dtype in (torch.float32, torch.float16, torch.bfloat16)
+            and x.device.type in ('cpu', 'cuda') and x.numel() >= _MIN_NUMEL and not torch.is_grad_enabled()
+            and not _tracing())
+
+def _kernel(fn, eager, *args):
+    "Run `fn` compiled into one fused loop where that applies (see above), else `eager`, with the same arguments."
+    if _use_compiled(args[0]):
+        try:
+            k = _kernels['compiled'].get(fn)
+            if k is None: k = _kernels['compiled'][fn] = torch.compile(fn, dynamic=True)
+            return k(*args)
+        except Exception as e:
+            _kernels['mode'] = 'eager'
+            warnings.warn(f"lisht_fastai: compiling the {fn.__name__} kernel failed ({type(e).__name__}: {str(e)[:300]}); "
+                          f"the LiSHT family and FTSwish use plain torch ops from now on (set_kernels('eager') skips the attempt)")
+    return eager(*args)
 
 class _LiSHTFn(Function):
     @staticmethod
     def forward(ctx, x, sub, maxv):
         ctx.save_for_backward(x)
-        ctx.sub, ctx.maxv = sub, maxv
-        t = torch.tanh(x)
-        y = torch.addcmul(x.new_tensor(-sub), x, t) if sub is not None else t.mul_(x)
-        if maxv is not None: y = y.clamp_max_(maxv)
-        return y
+        ctx.consts = (0. if sub is None else sub, math.inf if maxv is None else maxv)
+        return _kernel(_lisht_fwd, _eager_lisht_fwd, x, *ctx.consts)
 
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        t = torch.tanh(x)
-        g = torch.addcmul(t, x, t.mul(t).neg_().add_(1))     # tanh(x) + x * (1 - tanh(x)^2)
-        if ctx.maxv is not None:                              # clamp passes the gradient only where y <= maxv
-            g = g.masked_fill_(x.abs() > _lisht_inverse(ctx.maxv + (ctx.sub or 0.)), 0)   # a scalar bisection, ~10 us
-        return g.mul_(grad), None, None
+        return _kernel(_lisht_bwd, _eager_lisht_bwd, x, grad, *ctx.consts), None, None
 
 class _FTSwishFn(Function):
     @staticmethod
     def forward(ctx, x, threshold):
         ctx.save_for_backward(x)
-        return F.relu(x) * torch.sigmoid(x) + threshold
+        return _kernel(_ftswish_fwd, _eager_ftswish_fwd, x, threshold)
 
     @staticmethod
     def backward(ctx, grad):
         x, = ctx.saved_tensors
-        s = torch.sigmoid(x)
-        g = torch.addcmul(s, s, x * (1 - s)).masked_fill_(x < 0, 0)     # s * (1 + x(1-s)) for x >= 0, else 0
-        return g.mul_(grad), None
+        return _kernel(_ftswish_bwd, _eager_ftswish_bwd, x, grad), None
 
 # %% ../nbs/00_activations.ipynb #aa3a0f72
 def lisht(x):
@@ -214,9 +273,9 @@ class FTSwishPlus(FTSwish):
     ):
         super().__init__(threshold, fused)
         self.mean_shift = _check_number('mean_shift', mean_shift)
-    def forward(self, x):
-        y = super().forward(x)
-        return y if self.mean_shift is None else y - self.mean_shift
+    def forward(self, x):   # the shift only moves T: one pass, not two
+        T = self.threshold - (self.mean_shift or 0.)
+        return ftswish(x, T) if self.fused else ftswish_ref(x, T)
     @property
     def bounds(self): return (self.threshold - (self.mean_shift or 0.), math.inf)
     @property
