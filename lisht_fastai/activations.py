@@ -64,10 +64,11 @@ def _lisht_bwd(x, grad, sub: float, maxv: float):
     t = _tanh_rational(x)
     return torch.where(x * t - sub > maxv, 0., (t + x * (1 - t * t)) * grad)
 
-def _ftswish_fwd(x, threshold: float): return torch.where(x > 0, x * (0.5 + 0.5 * _tanh_rational(0.5 * x)), 0.) + threshold
+def _ftswish_fwd(x, threshold: float):   # `x <= 0` rather than `x > 0`: a NaN input gives NaN, as in the plain form
+    return torch.where(x <= 0, 0., x * (0.5 + 0.5 * _tanh_rational(0.5 * x))) + threshold
 def _ftswish_bwd(x, grad):
     s = 0.5 + 0.5 * _tanh_rational(0.5 * x)     # sigmoid(x) = (1 + tanh(x/2)) / 2
-    return torch.where(x > 0, s * (1 + x * (1 - s)) * grad, 0.)
+    return torch.where(x <= 0, 0., s * (1 + x * (1 - s)) * grad)
 
 def _eager_lisht_fwd(x, sub, maxv): return (x * torch.tanh(x) - sub).clamp_max(maxv)
 def _eager_lisht_bwd(x, grad, sub, maxv):
@@ -77,12 +78,13 @@ def _eager_lisht_bwd(x, grad, sub, maxv):
 def _eager_ftswish_fwd(x, threshold): return F.relu(x) * torch.sigmoid(x) + threshold
 def _eager_ftswish_bwd(x, grad):
     s = torch.sigmoid(x)
-    return torch.where(x > 0, torch.addcmul(s, s, x * (1 - s)) * grad, 0.)
+    return torch.where(x <= 0, 0., torch.addcmul(s, s, x * (1 - s)) * grad)
 
 # %% ../nbs/00_activations.ipynb #3cb07548
 _KERNEL_MODES = ('compiled', 'eager')
 _MIN_NUMEL = 1 << 15
 _kernels = dict(mode=None, compiled={})
+_COMPILE_OPTIONS = {'cpp.enable_floating_point_contract_flag': 'fast'}   # a*b+c as one FMA (this kernel only)
 
 def _check_mode(mode, where):
     if mode not in _KERNEL_MODES:
@@ -116,7 +118,7 @@ def _kernel(fn, eager, *args):
     if _use_compiled(args[0]):
         try:
             k = _kernels['compiled'].get(fn)
-            if k is None: k = _kernels['compiled'][fn] = torch.compile(fn, dynamic=True)
+            if k is None: k = _kernels['compiled'][fn] = torch.compile(fn, dynamic=True, options=_COMPILE_OPTIONS)
             return k(*args)
         except Exception as e:
             _kernels['mode'] = 'eager'
