@@ -4,7 +4,9 @@
 
 # %% ../nbs/00_activations.ipynb #14f28307
 from __future__ import annotations
-import os, math, difflib, functools, inspect, contextlib, warnings
+import os, math, difflib, functools, inspect, contextlib, logging, warnings
+from dataclasses import dataclass
+from typing import Callable
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch.autograd import Function
@@ -13,10 +15,10 @@ from torch.autograd import Function
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
-__all__ = ['lisht_ref', 'light_relu_ref', 'ftswish_ref', 'kernel_mode', 'set_kernels', 'lisht', 'light_relu', 'ftswish',
-           'general_relu', 'kaiming_relu_init_', 'LiSHT', 'LightRelu', 'GeneralRelu', 'FTSwish', 'FTSwishPlus',
-           'register_act', 'known_acts', 'act_key', 'get_act', 'act_name', 'mean_shift', 'sigma_for_shift',
-           'denormals_flushed', 'set_flush_denormal', 'flush_denormals']
+__all__ = ['ACTS', 'lisht_ref', 'light_relu_ref', 'ftswish_ref', 'kernel_mode', 'set_kernels', 'lisht', 'light_relu', 'ftswish',
+           'general_relu', 'kaiming_relu_init_', 'LiSHT', 'LightRelu', 'GeneralRelu', 'FTSwish', 'FTSwishPlus', 'Act',
+           'register_act', 'known_acts', 'find_act', 'act_key', 'act_name', 'ActSpec', 'resolve_act', 'get_act',
+           'mean_shift', 'sigma_for_shift', 'denormals_flushed', 'set_flush_denormal', 'flush_denormals']
 
 # %% ../nbs/00_activations.ipynb #81be54bf
 def _check_number(name, v, allow_none=True, positive=False):
@@ -113,13 +115,31 @@ def _use_compiled(x):
             and x.device.type in ('cpu', 'cuda') and x.numel() >= _MIN_NUMEL and not torch.is_grad_enabled()
             and not _tracing())
 
+@contextlib.contextmanager
+def _quiet_cpp_extension():
+    "Silence torch's 'No CUDA runtime is found' log line, printed when a CPU-only machine compiles its first kernel."
+    log = logging.getLogger('torch.utils.cpp_extension'); prev = log.level
+    log.setLevel(logging.ERROR)
+    try: yield
+    finally: log.setLevel(prev)
+
+def _plain(t):
+    "A tensor subclass (fastai's `TensorImage`, ...) as a plain tensor: the compiler traces plain tensors only."
+    return t.as_subclass(torch.Tensor) if isinstance(t, torch.Tensor) and type(t) is not torch.Tensor else t
+
+def _like(y, x):
+    "`y` with the subclass and metadata of `x`, as the plain ops would have returned it."
+    y = y.as_subclass(type(x)); y.__dict__.update(getattr(x, '__dict__', {}))
+    return y
+
 def _kernel(fn, eager, *args):
     "Run `fn` compiled into one fused loop where that applies (see above), else `eager`, with the same arguments."
     if _use_compiled(args[0]):
         try:
             k = _kernels['compiled'].get(fn)
             if k is None: k = _kernels['compiled'][fn] = torch.compile(fn, dynamic=True, options=_COMPILE_OPTIONS)
-            return k(*args)
+            with _quiet_cpp_extension(): y = k(*[_plain(a) for a in args])
+            return y if type(args[0]) is torch.Tensor else _like(y, args[0])
         except Exception as e:
             _kernels['mode'] = 'eager'
             warnings.warn(f"lisht_fastai: compiling the {fn.__name__} kernel failed ({type(e).__name__}: {str(e)[:300]}); "
@@ -285,7 +305,14 @@ class FTSwishPlus(FTSwish):
     def extra_repr(self): return f"threshold={self.threshold}, mean_shift={self.mean_shift}"
 
 # %% ../nbs/00_activations.ipynb #1c37770e
-_ACTS, _ALIASES = {}, {}
+@dataclass(frozen=True)
+class Act:
+    "A registry entry: an activation's `name`, its class (or zero-argument factory) and its learning rate relative to ReLU."
+    name: str              # the registry name (lower case, '_' for '-')
+    cls: Callable          # an nn.Module class or a zero-argument factory
+    lr_factor: float = 1.  # its learning rate relative to ReLU's
+
+ACTS = {}   # name or alias -> Act (lower case, '_' for '-'); aliases are extra keys for the same entry
 
 def _norm_name(name): return name.strip().lower().replace('-', '_')
 
@@ -293,35 +320,44 @@ def register_act(
     name,            # the name for get_act and lisht_learner(act=...) (case, '-' and '_' are ignored)
     cls,             # an nn.Module class or a zero-argument factory
     aliases=(),      # other names for it
+    lr_factor=1.,    # its learning rate relative to ReLU's (suggested_lr and the course recipe scale by it)
     overwrite=False, # replace an existing registration instead of raising
 ):
-    "Register activation class (or zero-argument factory) `cls` under `name` and `aliases` for `get_act`."
+    "Register activation class (or zero-argument factory) `cls` under `name` and `aliases` in `ACTS`."
     if not callable(cls): raise TypeError(f"register_act: {cls!r} is not a class or callable")
+    entry = Act(_norm_name(name), cls, _check_number('lr_factor', lr_factor, allow_none=False, positive=True))
     for n in (name, *aliases):
-        k = _norm_name(n)
-        if not overwrite and k in _ALIASES and _ACTS[_ALIASES[k]] is not cls:
-            raise ValueError(f"activation name {n!r} is already registered for {_ACTS[_ALIASES[k]]}; pass overwrite=True to replace it")
-    _ACTS[_norm_name(name)] = cls
-    for n in (name, *aliases): _ALIASES[_norm_name(n)] = _norm_name(name)
+        old = ACTS.get(_norm_name(n))
+        if not overwrite and old is not None and old.cls is not cls:
+            raise ValueError(f"activation name {n!r} is already registered for {old.cls}; pass overwrite=True to replace it")
+    for n in (name, *aliases): ACTS[_norm_name(n)] = entry
     return cls
 
 def known_acts():
     "Every registered name and alias, sorted."
-    return sorted(_ALIASES)
+    return sorted(ACTS)
+
+def find_act(
+    act, # a name or alias, an activation class, a partial of one, or an ActSpec
+):
+    "The registry entry (`Act`) of `act`, or None if it is not registered."
+    if isinstance(act, str): return ACTS.get(_norm_name(act))
+    cls = getattr(act, 'cls', act)
+    cls = cls.func if isinstance(cls, functools.partial) else cls
+    return next((e for e in ACTS.values() if e.cls is cls), None)
 
 def act_key(
-    act, # a name or alias, an activation class, or a partial of one
+    act, # a name or alias, an activation class, a partial of one, or an ActSpec
 ):
     "The registry name of `act` ('LightRelu', 'light_relu', `LightRelu` and `partial(LightRelu, maxv=16)` give 'lightrelu'), or None."
-    if isinstance(act, str): return _ALIASES.get(_norm_name(act))
-    cls = act.func if isinstance(act, functools.partial) else act
-    return next((k for k, c in _ACTS.items() if c is cls), None)
+    e = find_act(act)
+    return e.name if e else None
 
-for _n, _c, _a in [('lisht', LiSHT, ()), ('lightrelu', LightRelu, ('light_relu',)),
-                   ('generalrelu', GeneralRelu, ('grelu', 'general_relu')), ('ftswish', FTSwish, ()),
-                   ('ftswish+', FTSwishPlus, ('ftswishplus', 'ftswish_plus')), ('relu', nn.ReLU, ()),
-                   ('swish', nn.SiLU, ('silu',)), ('mish', nn.Mish, ()), ('gelu', nn.GELU, ())]:
-    register_act(_n, _c, _a)
+for _n, _c, _a, _f in [('lisht', LiSHT, (), .5), ('lightrelu', LightRelu, ('light_relu',), .5),
+                       ('generalrelu', GeneralRelu, ('grelu', 'general_relu'), 1.), ('ftswish', FTSwish, (), 1.),
+                       ('ftswish+', FTSwishPlus, ('ftswishplus', 'ftswish_plus'), 1.), ('relu', nn.ReLU, (), 1.),
+                       ('swish', nn.SiLU, ('silu',), 1.), ('mish', nn.Mish, (), 1.), ('gelu', nn.GELU, (), 1.)]:
+    register_act(_n, _c, _a, lr_factor=_f)
 
 # %% ../nbs/00_activations.ipynb #f33b3608
 def _check_kwargs(cls, kwargs, label):
@@ -331,39 +367,67 @@ def _check_kwargs(cls, kwargs, label):
         except (TypeError, ValueError): params = []
         raise TypeError(f"{label} does not accept {sorted(kwargs)}: {e}. Accepted: {params}") from None
 
-def get_act(
-    act,        # a registered name (see known_acts()), an activation class or a partial
+def act_name(
+    act, # an activation class, partial, ActSpec or instance
+):
+    "A readable name for an activation class, partial, `ActSpec` or instance."
+    if isinstance(act, nn.Module): return type(act).__name__
+    if isinstance(act, ActSpec): act = act.factory
+    if isinstance(act, functools.partial):
+        args = ', '.join(f"{k}={v}" for k, v in act.keywords.items())
+        return f"{act_name(act.func)}({args})"
+    return getattr(act, '__name__', repr(act))
+
+@dataclass(frozen=True, eq=False)
+class ActSpec:
+    "An activation resolved once (see `resolve_act`); calling it builds a fresh module, so it serves as fastai's `act_cls`."
+    cls: Callable            # the class or zero-argument factory
+    kwargs: dict             # its arguments, checked
+    entry: Act | None = None # its registry entry; None if unregistered
+    def __call__(self): return self.cls(**self.kwargs)
+    @property
+    def factory(self): return functools.partial(self.cls, **self.kwargs) if self.kwargs else self.cls
+    @property
+    def name(self): return self.entry.name if self.entry else None
+    @property
+    def lr_factor(self): return self.entry.lr_factor if self.entry else None
+    @property
+    def label(self): return act_name(self.factory)
+    def __repr__(self): return f"ActSpec({self.label})"
+
+def resolve_act(
+    act,        # a registered name (see known_acts()), an activation class, a partial or an ActSpec
     **kwargs    # the activation's arguments, checked now (e.g. maxv=16 for LightRelu)
 ):
-    "A zero-argument factory for activation `act` (name, class or partial) with `kwargs`, usable as fastai's `act_cls`."
+    "Resolve `act` and `kwargs` once into an `ActSpec`: class, checked arguments and registry entry."
+    if isinstance(act, ActSpec):
+        if not kwargs: return act
+        act, kwargs = act.cls, {**act.kwargs, **kwargs}
     if isinstance(act, str):
-        k = _norm_name(act)
-        if k not in _ALIASES:
-            close = difflib.get_close_matches(k, known_acts(), n=1, cutoff=0.5)
+        e = ACTS.get(_norm_name(act))
+        if e is None:
+            close = difflib.get_close_matches(_norm_name(act), known_acts(), n=1, cutoff=0.5)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise ValueError(f"Unknown activation {act!r}.{hint} Known names: {', '.join(known_acts())}")
-        cls, label = _ACTS[_ALIASES[k]], act
+        cls, label = e.cls, act
     elif isinstance(act, nn.Module):
         raise TypeError(f"get_act needs a class, name or partial, not an instance ({act!r}): a shared instance would be "
                         f"reused by every layer. Pass {type(act).__name__} or get_act({type(act).__name__}, ...) instead.")
     elif callable(act): cls, label = act, getattr(act, '__name__', repr(act))
     else: raise TypeError(f"get_act: expected a name, class or partial, got {type(act).__name__} {act!r}")
-    if not kwargs: return cls
-    if isinstance(cls, functools.partial): kwargs = {**cls.keywords, **kwargs}; cls = cls.func
-    _check_kwargs(cls, kwargs, label)
-    f = functools.partial(cls, **kwargs)
-    f()   # build one now, so bad values fail here rather than deep inside a model
-    return f
+    if isinstance(cls, functools.partial): kwargs, cls = {**cls.keywords, **kwargs}, cls.func
+    spec = ActSpec(cls, kwargs, find_act(cls))
+    if kwargs:
+        _check_kwargs(cls, kwargs, label)
+        spec()   # build one now, so bad values fail here rather than deep inside a model
+    return spec
 
-def act_name(
-    act, # an activation class, partial or instance
+def get_act(
+    act,        # a registered name (see known_acts()), an activation class, a partial or an ActSpec
+    **kwargs    # the activation's arguments, checked now (e.g. maxv=16 for LightRelu)
 ):
-    "A readable name for an activation class, partial or instance."
-    if isinstance(act, nn.Module): return type(act).__name__
-    if isinstance(act, functools.partial):
-        args = ', '.join(f"{k}={v}" for k, v in act.keywords.items())
-        return f"{act_name(act.func)}({args})"
-    return getattr(act, '__name__', repr(act))
+    "A zero-argument factory for activation `act` (name, class or partial) with `kwargs`, usable as fastai's `act_cls`."
+    return resolve_act(act, **kwargs).factory
 
 # %% ../nbs/00_activations.ipynb #cd08cc95
 def _as_fn(act):

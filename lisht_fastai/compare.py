@@ -9,10 +9,10 @@ import warnings
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
-__all__ = ['COURSE_LR', 'DATASETS', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'RESULTS_VERSION', 'RESULTS_HEADER', 'parse_act',
-           'split_acts', 'spec_label', 'RunConfig', 'seeded', 'run_env', 'EpochLog', 'course_sched', 'run_learner',
-           'run_one', 'ResultsStore', 'CompareProgress', 'plan_runs', 'compare', 'results_table', 'table_notes',
-           'format_table', 'load_results', 'plot_curves', 'plot_final_stats', 'cli_parser', 'main']
+__all__ = ['COURSE_BASE_LR', 'COURSE_LR', 'DATASETS', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'RESULTS_VERSION', 'RESULTS_HEADER',
+           'parse_act', 'split_acts', 'spec_label', 'RunConfig', 'seeded', 'run_env', 'EpochLog', 'course_sched',
+           'run_learner', 'run_one', 'ResultsStore', 'CompareProgress', 'plan_runs', 'compare', 'results_table',
+           'table_notes', 'format_table', 'load_results', 'plot_curves', 'plot_final_stats', 'cli_parser', 'main']
 
 # %% ../nbs/05_compare.ipynb #cd3fcf83
 import ast, hashlib, json, math, os, platform, re, subprocess, sys, time, argparse
@@ -32,7 +32,7 @@ from fastai.torch_core import num_distrib, distrib_barrier, set_seed
 from fastprogress.fastprogress import master_bar, progress_bar
 from fastcore.imports import IN_NOTEBOOK
 import lisht_fastai
-from .activations import get_act, act_key
+from .activations import ACTS, get_act, act_key, find_act
 from .data import mnist_dls, imagenette_dls
 from .learner import lisht_learner, suggested_lr
 from .models import XRESNETS
@@ -73,8 +73,8 @@ def spec_label(name, kwargs):
     return name if not kwargs else f"{name}({', '.join(f'{k}={v}' for k, v in kwargs.items())})"
 
 # %% ../nbs/05_compare.ipynb #376ef1c8
-COURSE_LR = {'relu': 0.9, 'generalrelu': 0.9, 'ftswish': 0.9, 'ftswish+': 0.9, 'swish': 0.9, 'mish': 0.9, 'gelu': 0.9,
-             'lightrelu': 0.45, 'lisht': 0.45}
+COURSE_BASE_LR = 0.9     # the course's notebook-6 rate (plain SGD), ReLU's; an activation gets it times its lr_factor
+COURSE_LR = {e.name: COURSE_BASE_LR * e.lr_factor for e in ACTS.values()}    # a snapshot of the registry, to read
 DATASETS, RECIPES = ('mnist', 'imagenette'), ('telemetry', 'course', 'fastai', 'nb11')
 NB11_LR = 1e-2
 DEFAULT_BS = {'mnist': 512, 'imagenette': 64}
@@ -135,7 +135,7 @@ class RunConfig:
             if subset is not None and subset > 1: raise ValueError(f"subset must be a fraction in (0, 1], got {subset}")
         else: size = subset = None
         if lr is None: lr = (suggested_lr(get_act(name, **kw), arch) if recipe == 'fastai' else NB11_LR if recipe == 'nb11'
-                             else COURSE_LR.get(name, 0.45))
+                             else COURSE_BASE_LR * find_act(name).lr_factor)
         return cls(data=data, recipe=recipe, act=name, act_kwargs=tuple(sorted(kw.items())), seed=int(seed), epochs=epochs,
                    lr=_positive('lr', lr), bs=bs, arch=arch, size=size, subset=subset)
 

@@ -16,12 +16,12 @@ from fastai.callback.core import Callback
 from fastai.optimizer import Adam
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
 from fastai.metrics import accuracy
-from .activations import get_act, act_name, act_key, set_flush_denormal
-from .stats import ActivationStats, NaNGuard, _guard_epochs, _unguard
+from .activations import ACTS, get_act, resolve_act, act_name, set_flush_denormal
+from .stats import ActivationStats, NaNGuard, GuardedLearner, on_fit_error
 from .models import nb06_cnn, xresnet, XRESNETS
 
 # %% auto #0
-__all__ = ['SUGGESTED_LR', 'FlushDenormals', 'suggested_lr', 'DeviceMixedPrecision', 'LishtLearner', 'lisht_learner']
+__all__ = ['BASE_LR', 'SUGGESTED_LR', 'FlushDenormals', 'suggested_lr', 'DeviceMixedPrecision', 'LishtLearner', 'lisht_learner']
 
 # %% ../nbs/04_learner.ipynb #d7316c88
 class FlushDenormals(Callback):
@@ -31,34 +31,31 @@ class FlushDenormals(Callback):
     def before_fit(self):
         self._prev = None
         if next(self.learn.model.parameters()).device.type == 'cpu':
-            self._prev = set_flush_denormal(True); _guard_epochs(self.learn)
-    def after_fit(self): self._restore(); _unguard(self.learn)
-    def _on_error(self): self._restore()
+            self._prev = set_flush_denormal(True); on_fit_error(self.learn, self._restore)
+    def after_fit(self): self._restore()
     def _restore(self):
         if getattr(self, '_prev', None) is not None: set_flush_denormal(self._prev); self._prev = None
 
 # %% ../nbs/04_learner.ipynb #03d5b143
-# max lr of fit_one_cycle with Adam (wd 1e-2), the factory's default optimiser
-SUGGESTED_LR = {
-    'nb06':    {'relu': 3e-2, 'generalrelu': 3e-2, 'lightrelu': 1.5e-2, 'lisht': 1e-2, 'ftswish': 3e-2, 'ftswish+': 3e-2,
-                'swish': 3e-2, 'mish': 3e-2, 'gelu': 3e-2},
-    'xresnet': {'relu': 3e-3, 'generalrelu': 3e-3, 'lightrelu': 1.5e-3, 'lisht': 1e-3, 'ftswish': 3e-3, 'ftswish+': 3e-3,
-                'swish': 3e-3, 'mish': 3e-3, 'gelu': 3e-3},
-}
+BASE_LR = {'nb06': 3e-2, 'xresnet': 3e-3}     # ReLU's max lr for fit_one_cycle with Adam (wd 1e-2), the default optimiser
 
-def suggested_lr(
-    act,         # activation: name, class or partial
-    arch='nb06', # 'nb06' or an xresnet name
-):
-    "The max learning rate we measured to work for `act` with `arch` ('nb06' or an xresnet)."
+def _lr_family(arch):
     fam = 'xresnet' if str(arch).startswith('xresnet') else 'nb06' if arch == 'nb06' else None
     if fam is None: raise ValueError(f"no learning-rate table for arch {arch!r}; known: 'nb06', 'xresnet18/34/50'")
-    k = act_key(act)
-    if k in SUGGESTED_LR[fam]: return SUGGESTED_LR[fam][k]
-    default = SUGGESTED_LR[fam]['relu'] / 2
-    warnings.warn(f"no measured learning rate for {act_name(get_act(act))} with {arch}; using {default} (half of ReLU's). "
+    return fam
+
+def suggested_lr(
+    act,         # activation: name, class, partial or ActSpec
+    arch='nb06', # 'nb06' or an xresnet name
+):
+    "ReLU's rate for `arch` (`BASE_LR`) times `act`'s registered `lr_factor`; half of ReLU's, with a warning, if unregistered."
+    base, spec = BASE_LR[_lr_family(arch)], resolve_act(act)
+    if spec.lr_factor is not None: return base * spec.lr_factor
+    warnings.warn(f"no measured learning rate for {spec.label} with {arch}; using {base / 2} (half of ReLU's). "
                   f"Run learn.lr_find() to check.")
-    return default
+    return base / 2
+
+SUGGESTED_LR = {fam: {e.name: suggested_lr(e.name, fam) for e in ACTS.values()} for fam in BASE_LR}   # a snapshot to read
 
 # %% ../nbs/04_learner.ipynb #d3d4b051
 class DeviceMixedPrecision(MixedPrecision):
@@ -70,14 +67,13 @@ class DeviceMixedPrecision(MixedPrecision):
         self.kwargs['enabled'] = dtype == torch.float16      # bfloat16 has float32's range: no scaling
         self.autocast, self.learn.scaler, self.scales = autocast(dev, dtype=dtype), GradScaler(dev, **self.kwargs), L()
 
-class LishtLearner(Learner):
-    "A fastai `Learner` whose `to_fp16`/`to_bf16` work on every device (see `DeviceMixedPrecision`)."
+class LishtLearner(GuardedLearner):
+    "A fastai `Learner` that cleans up after any exception (`GuardedLearner`) and whose `to_fp16`/`to_bf16` work on every device."
     def to_fp16(self, **kwargs): return self._to_mixed(DeviceMixedPrecision(**kwargs))
     def to_bf16(self): return self._to_mixed(DeviceMixedPrecision(amp_mode=AMPMode.BF16))
     def _to_mixed(self, cb):
         self.remove_cbs([c for c in self.cbs if isinstance(c, MixedPrecision)])
         return self.add_cb(cb)
-
 
 # %% ../nbs/04_learner.ipynb #a4b748a4
 def _default_arch(dls):
@@ -110,7 +106,7 @@ def lisht_learner(
 ):
     "A fastai `Learner` for comparing activations: model with `act` everywhere, stats callback, course defaults."
     act_kwargs = act_kwargs or {}
-    act_cls = get_act(act, **act_kwargs)
+    act_cls = resolve_act(act, **act_kwargs)     # once: class, checked arguments, registry entry (lr factor)
     if arch is None: arch, n_in = _default_arch(dls)
     else: n_in = dls.one_batch()[0].shape[1]
     n_out = n_out or getattr(dls, 'c', None)
@@ -122,9 +118,9 @@ def lisht_learner(
     else: raise ValueError(f"unknown arch {arch!r}; accepted: 'nb06', {', '.join(map(repr, XRESNETS))}, or a function (act_cls, n_in, n_out) -> model")
     if lr is None and fam: lr = suggested_lr(act_cls, arch)
     elif lr is None:                        # a custom model: no measured rate exists for it
-        lr = suggested_lr(act_cls, 'nb06') if act_key(act_cls) else 1e-3
+        lr = suggested_lr(act_cls, 'nb06') if act_cls.name else 1e-3
         warnings.warn(f"no measured learning rate for a custom arch: using {lr:g}, "
-                      f"{'the nb06 CNN rate for this activation' if act_key(act_cls) else 'a default'}. Pass lr=... (see learn.lr_find()).")
+                      f"{'the nb06 CNN rate for this activation' if act_cls.name else 'a default'}. Pass lr=... (see learn.lr_find()).")
     if opt_func is None: opt_func = Adam
     if loss_func is None: loss_func = LabelSmoothingCrossEntropyFlat() if fam == 'xresnet' else CrossEntropyLossFlat()
     cbs = listify(cbs)      # one callback or a list, as fastai's Learner accepts

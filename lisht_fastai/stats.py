@@ -8,14 +8,14 @@ import math, warnings
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.distributed as dist
 import matplotlib.pyplot as plt
 from fastcore.basics import store_attr, listify
-from fastai.callback.core import CancelEpochException
+from fastai.learner import Learner
 from fastai.callback.hook import HookCallback
-from .activations import _ACTS
+from .activations import ACTS
 
 # %% auto #0
-__all__ = ['STAT_NAMES', 'activation_types', 'is_activation', 'act_bounds', 'act_floor', 'GuardedHookCallback', 'world_size',
-           'reduce_rows', 'ActivationStats', 'plot_layer_stats', 'color_dim', 'plot_near_zero', 'compare_stats',
-           'NonFiniteError', 'NaNGuard']
+__all__ = ['STAT_NAMES', 'activation_types', 'is_activation', 'act_bounds', 'act_floor', 'GuardedLearner', 'on_fit_error',
+           'GuardedHookCallback', 'world_size', 'reduce_rows', 'ActivationStats', 'plot_layer_stats', 'color_dim',
+           'plot_near_zero', 'compare_stats', 'NonFiniteError', 'NaNGuard']
 
 # %% ../nbs/01_stats.ipynb #268933b2
 _TORCH_ACTS = tuple(c for n, c in vars(nn.modules.activation).items()
@@ -23,7 +23,7 @@ _TORCH_ACTS = tuple(c for n, c in vars(nn.modules.activation).items()
 
 def activation_types():
     "Module classes hooked by default: every registered activation class and torch's built-in activations."
-    return tuple(dict.fromkeys([c for c in _ACTS.values() if isinstance(c, type)] + list(_TORCH_ACTS)))
+    return tuple(dict.fromkeys([e.cls for e in ACTS.values() if isinstance(e.cls, type)] + list(_TORCH_ACTS)))
 
 def is_activation(m):
     "True if module `m` is an activation layer that `ActivationStats` hooks by default."
@@ -50,32 +50,33 @@ def act_floor(m):
     return lo if math.isfinite(lo) else 0.
 
 # %% ../nbs/01_stats.ipynb #2205ab85
-def _guard_epochs(learn):
-    "Make `learn`'s epochs call `_on_error` on every callback that has one when an exception escapes; undone in `_unguard`."
-    if '_do_epoch' in vars(learn): return
-    orig = learn._do_epoch
-    def _guarded_epoch():
-        try: orig()
-        except CancelEpochException: raise
+class GuardedLearner(Learner):
+    "A fastai `Learner` whose `fit` runs the clean-ups callbacks registered (`on_fit_error`) when any exception escapes it."
+    def fit(self, *args, **kwargs):
+        self.fit_cleanups = []
+        try: return super().fit(*args, **kwargs)
         except BaseException:
-            for cb in list(learn.cbs):
-                if hasattr(cb, '_on_error'): cb._on_error()
-            _unguard(learn)
+            for f in reversed(self.fit_cleanups): f()
             raise
-    learn._do_epoch = _guarded_epoch
+        finally: self.fit_cleanups = []
 
-def _unguard(learn):
-    if learn is not None: vars(learn).pop('_do_epoch', None)
+def on_fit_error(
+    learn, # the learner whose current fit `f` guards
+    f,     # a function of no arguments that undoes a callback's set-up
+):
+    "Have `learn` call `f()` if its current fit raises (a `GuardedLearner`); nothing for other learners."
+    reg = getattr(learn, 'fit_cleanups', None)
+    if reg is not None and f not in reg: reg.append(f)
 
 class GuardedHookCallback(HookCallback):
-    "A `HookCallback` whose hooks never outlive a fit: removed at the end, on cancel, and on any exception."
+    "A `HookCallback` whose hooks never outlive a fit: removed at its end, on cancel, on any exception (`GuardedLearner`)."
     def before_fit(self):
-        self._remove()
+        self._remove()                                  # stale hooks of an earlier fit that failed under a plain Learner
         super().before_fit()
-        _guard_epochs(self.learn)
-    def after_fit(self):
-        super().after_fit(); _unguard(self.learn)      # HookCallback.after_fit removes the hooks
-    def _on_error(self): self._remove()
+        on_fit_error(self.learn, self.cleanup_fit)
+    def cleanup_fit(self):
+        "Remove the hooks (called on an exception)."
+        self._remove()
     def __getstate__(self):
         d = self.__dict__.copy(); d.pop('hooks', None); return d
 
@@ -222,8 +223,9 @@ class ActivationStats(GuardedHookCallback):
     def after_epoch(self): self._flush()
     def after_fit(self):
         super().after_fit(); self._flush(); self._rec = self._fitting = False
-    def _on_error(self):
-        super()._on_error(); self._cur = []; self._flush(); self._rec = self._fitting = False
+    def cleanup_fit(self):
+        "Remove the hooks and keep what the finished batches recorded (called on an exception)."
+        super().cleanup_fit(); self._cur = []; self._flush(); self._rec = self._fitting = False
 
     def _flush(self):
         "Move the device buffer to the CPU in one transfer and append it to the stored chunks."
