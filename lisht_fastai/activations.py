@@ -16,9 +16,10 @@ warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', c
 
 # %% auto #0
 __all__ = ['ACTS', 'lisht_ref', 'light_relu_ref', 'ftswish_ref', 'kernel_mode', 'set_kernels', 'lisht', 'light_relu', 'ftswish',
-           'general_relu', 'kaiming_relu_init_', 'LiSHT', 'LightRelu', 'GeneralRelu', 'FTSwish', 'FTSwishPlus', 'Act',
-           'register_act', 'known_acts', 'find_act', 'act_key', 'act_name', 'ActSpec', 'resolve_act', 'get_act',
-           'mean_shift', 'sigma_for_shift', 'denormals_flushed', 'set_flush_denormal', 'flush_denormals']
+           'general_relu', 'kaiming_relu_init_', 'BoundedActivation', 'LiSHT', 'LightRelu', 'GeneralRelu', 'FTSwish',
+           'FTSwishPlus', 'Act', 'register_act', 'known_acts', 'find_act', 'act_key', 'act_name', 'ActSpec',
+           'resolve_act', 'get_act', 'mean_shift', 'sigma_for_shift', 'denormals_flushed', 'set_flush_denormal',
+           'flush_denormals']
 
 # %% ../nbs/00_activations.ipynb #81be54bf
 def _check_number(name, v, allow_none=True, positive=False):
@@ -206,10 +207,26 @@ def kaiming_relu_init_(w):
     "Kaiming normal, fan-in, ReLU gain: the default init for this module's activations."
     return nn.init.kaiming_normal_(w, a=0., nonlinearity='leaky_relu')
 
-class LiSHT(nn.Module):
-    "LiSHT: `x * tanh(x)`."
+class BoundedActivation(nn.Module):
+    "Base of the activations here: ReLU-gain init, output `bounds` (low, high), the `floor` dead units sit at, a short repr."
     __default_init__ = staticmethod(kaiming_relu_init_)
-    floor = 0.
+    _repr_args, maxv = (), None
+    @property
+    def low(self):
+        "The lowest output."
+        return 0.
+    @property
+    def bounds(self): return (self.low, math.inf if self.maxv is None else self.maxv)
+    @property
+    def floor(self): return self.bounds[0]
+    def extra_repr(self): return ', '.join(f"{k}={getattr(self, k)}" for k in self._repr_args)
+    def _check_clamp(self):
+        "A clamp must sit above the value at 0, `-sub`."
+        if self.maxv is not None and self.maxv <= -(self.sub or 0.):
+            raise ValueError(f"maxv ({self.maxv}) must be above {type(self).__name__}'s value at 0, -sub ({-(self.sub or 0.)})")
+
+class LiSHT(BoundedActivation):
+    "LiSHT: `x * tanh(x)`."
     def __init__(
         self,
         fused=True, # memory-saving autograd function (saves only x); False: the plain x*tanh(x) expression
@@ -217,13 +234,11 @@ class LiSHT(nn.Module):
         super().__init__()
         self.fused = fused
     def forward(self, x): return lisht(x) if self.fused else lisht_ref(x)
-    @property
-    def bounds(self): return (0., math.inf)
 
 # %% ../nbs/00_activations.ipynb #f92c05c7
-class LightRelu(nn.Module):
+class LightRelu(BoundedActivation):
     "LiSHT minus `sub`, clamped above at `maxv`; `None` switches either off."
-    __default_init__ = staticmethod(kaiming_relu_init_)
+    _repr_args = ('sub', 'maxv')
     def __init__(
         self,
         sub=0.46,   # mean shift subtracted from x*tanh(x) (0.46 centres N(0, 0.83^2) inputs); None: none
@@ -232,19 +247,16 @@ class LightRelu(nn.Module):
     ):
         super().__init__()
         self.sub, self.maxv, self.fused = _check_number('sub', sub), _check_number('maxv', maxv), fused
-        if self.maxv is not None and self.maxv <= -(self.sub or 0):
-            raise ValueError(f"maxv ({self.maxv}) must be above LightRelu's minimum output -sub ({-(self.sub or 0)})")
+        self._check_clamp()
     def forward(self, x):
         return light_relu(x, self.sub, self.maxv) if self.fused else light_relu_ref(x, self.sub, self.maxv)
     @property
-    def bounds(self): return (-(self.sub or 0.), math.inf if self.maxv is None else self.maxv)
-    @property
-    def floor(self): return self.bounds[0]
-    def extra_repr(self): return f"sub={self.sub}, maxv={self.maxv}"
+    def low(self): return -(self.sub or 0.)
 
 # %% ../nbs/00_activations.ipynb #431720ea
-class GeneralRelu(nn.Module):
+class GeneralRelu(BoundedActivation):
     "The course's GeneralRelu: leaky ReLU (`leak`), shifted down by `sub`, clamped above at `maxv`."
+    _repr_args = ('leak', 'sub', 'maxv')
     def __init__(
         self,
         leak=None, # negative slope; None: plain ReLU
@@ -254,22 +266,17 @@ class GeneralRelu(nn.Module):
         super().__init__()
         self.leak = _check_number('leak', leak, positive=True)
         self.sub, self.maxv = _check_number('sub', sub), _check_number('maxv', maxv)
-        if self.maxv is not None and self.maxv <= -(self.sub or 0):
-            raise ValueError(f"maxv ({self.maxv}) must be above GeneralRelu's value at 0, -sub ({-(self.sub or 0)})")
-    __default_init__ = staticmethod(kaiming_relu_init_)
+        self._check_clamp()
     def forward(self, x): return general_relu(x, self.leak, self.sub, self.maxv)
     @property
-    def bounds(self):
-        lo = -math.inf if self.leak else -(self.sub or 0.)
-        return (lo, math.inf if self.maxv is None else self.maxv)
+    def low(self): return -math.inf if self.leak else -(self.sub or 0.)
     @property
-    def floor(self): return -(self.sub or 0.)
-    def extra_repr(self): return f"leak={self.leak}, sub={self.sub}, maxv={self.maxv}"
+    def floor(self): return -(self.sub or 0.)     # with a leak, where the ReLU part sits
 
 # %% ../nbs/00_activations.ipynb #c6bf610b
-class FTSwish(nn.Module):
+class FTSwish(BoundedActivation):
     "Fixed Threshold Swish: `x*sigmoid(x)+threshold` for `x>=0`, else `threshold`."
-    __default_init__ = staticmethod(kaiming_relu_init_)
+    _repr_args = ('threshold',)
     def __init__(
         self,
         threshold=-0.2, # T: the output for x < 0, added to x*sigmoid(x) for x >= 0 (must be finite)
@@ -277,16 +284,14 @@ class FTSwish(nn.Module):
     ):
         super().__init__()
         self.threshold, self.fused = _check_number('threshold', threshold, allow_none=False), fused
-    def forward(self, x): return ftswish(x, self.threshold) if self.fused else ftswish_ref(x, self.threshold)
+    def forward(self, x): return ftswish(x, self.low) if self.fused else ftswish_ref(x, self.low)
     @property
-    def bounds(self): return (self.threshold, math.inf)
-    @property
-    def floor(self): return self.threshold
-    def extra_repr(self): return f"threshold={self.threshold}"
+    def low(self): return self.threshold
 
 class FTSwishPlus(FTSwish):
     """FTSwish with a mean shift, as published: the output is `ftswish(x, threshold) - mean_shift`.
     Mind the sign: the published default `mean_shift=-0.1` *adds* 0.1 (it was written `x.sub_(mean_shift)`)."""
+    _repr_args = ('threshold', 'mean_shift')
     def __init__(
         self,
         threshold=-0.25, # T, as in FTSwish
@@ -295,14 +300,8 @@ class FTSwishPlus(FTSwish):
     ):
         super().__init__(threshold, fused)
         self.mean_shift = _check_number('mean_shift', mean_shift)
-    def forward(self, x):   # the shift only moves T: one pass, not two
-        T = self.threshold - (self.mean_shift or 0.)
-        return ftswish(x, T) if self.fused else ftswish_ref(x, T)
     @property
-    def bounds(self): return (self.threshold - (self.mean_shift or 0.), math.inf)
-    @property
-    def floor(self): return self.bounds[0]
-    def extra_repr(self): return f"threshold={self.threshold}, mean_shift={self.mean_shift}"
+    def low(self): return self.threshold - (self.mean_shift or 0.)   # the shift only moves T: still one pass
 
 # %% ../nbs/00_activations.ipynb #1c37770e
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@
 
 # %% ../nbs/06_distrib.ipynb #787a1a0f
 from __future__ import annotations
-import argparse
+import argparse, inspect
+from fastcore.meta import delegates
 from contextlib import contextmanager
 from pathlib import Path
 import torch, torch.distributed as dist
@@ -88,22 +89,19 @@ def ddp_check(
     torch.save(res, Path(out) / f"rank{res['rank']}.pt")
     return res
 
+@delegates(ddp_check, but=['out'])
 def reference_check(
-    world,           # number of ranks to imitate
-    n=256,           # synthetic samples
-    bs=32,           # batch size per rank (one process uses world*bs)
-    act='lightrelu', # activation
-    epochs=1,        # epochs
-    every=1,         # ActivationStats' every
-    hist=True,       # record histograms
-    seed=0,          # data and init seed
+    world,    # number of ranks to imitate (one process, batch i = every rank's batch i)
+    **kwargs  # n, bs (per rank), act, epochs, every, hist, seed: as in ddp_check
 ):
     "The same training in one process whose batch `i` is the concatenation of every rank's batch `i` under DDP."
+    a = {k: p.default for k, p in inspect.signature(ddp_check).parameters.items() if k != 'out'} | kwargs
+    n, bs, seed = a['n'], a['bs'], a['seed']
     if n % (world * bs): raise ValueError(f"n={n} must be a multiple of world*bs={world * bs} so that no rank pads its share")
     x, y = _synthetic(n, seed)
     share = n // world
     order = torch.cat([torch.arange(r * share + i * bs, r * share + (i + 1) * bs) for i in range(share // bs) for r in range(world)])
-    return _train(_dls(x[order], y[order], bs * world), act, epochs, every, hist, seed)
+    return _train(_dls(x[order], y[order], bs * world), a['act'], a['epochs'], a['every'], a['hist'], seed)
 
 def ddp_check_main(argv=None):
     "Console script `lisht-ddp-check`: `torchrun --nproc_per_node 2 --no-python lisht-ddp-check --out DIR`."

@@ -6,7 +6,6 @@
 from __future__ import annotations
 import warnings
 import torch
-from fastai.learner import Learner
 from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastcore.foundation import L
 from fastcore.basics import listify
@@ -16,7 +15,7 @@ from fastai.callback.core import Callback
 from fastai.optimizer import Adam
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
 from fastai.metrics import accuracy
-from .activations import ACTS, get_act, resolve_act, act_name, set_flush_denormal
+from .activations import ACTS, resolve_act, act_name, set_flush_denormal
 from .stats import ActivationStats, NaNGuard, GuardedLearner, on_fit_error
 from .models import nb06_cnn, xresnet, XRESNETS
 

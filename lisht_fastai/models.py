@@ -55,12 +55,10 @@ def xresnet(
     act='relu',         # activation in every layer: name, class or partial
     n_out=10,           # classes
     n_in=3,             # input channels
-    pretrained=False,   # must stay False: pretrained XResNet weights were trained with ReLU
     **act_kwargs        # arguments of act
 ):
     "fastai's XResNet (`arch` in `XRESNETS`) with activation `act` in every layer."
     if arch not in XRESNETS: raise ValueError(f"unknown arch {arch!r}; accepted: {list(XRESNETS)}")
-    if pretrained: raise ValueError("pretrained XResNet weights use ReLU; train from scratch to compare activations")
     name, _, block = arch.partition('_')
     expansion, layers = XRESNET_LAYERS[name]
     return XResNet(BLOCKS[block or 'post'], expansion, layers, act_cls=get_act(act, **act_kwargs), n_out=n_out, c_in=n_in)

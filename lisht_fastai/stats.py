@@ -14,8 +14,8 @@ from .activations import ACTS
 
 # %% auto #0
 __all__ = ['STAT_NAMES', 'activation_types', 'is_activation', 'act_bounds', 'act_floor', 'GuardedLearner', 'on_fit_error',
-           'GuardedHookCallback', 'world_size', 'reduce_rows', 'ActivationStats', 'plot_layer_stats', 'color_dim',
-           'plot_near_zero', 'compare_stats', 'NonFiniteError', 'NaNGuard']
+           'GuardedHookCallback', 'world_size', 'reduce_rows', 'ActivationStats', 'layer_label', 'plot_layer_stats',
+           'color_dim', 'plot_near_zero', 'compare_stats', 'NonFiniteError', 'NaNGuard']
 
 # %% ../nbs/01_stats.ipynb #268933b2
 _TORCH_ACTS = tuple(c for n, c in vars(nn.modules.activation).items()
@@ -330,9 +330,17 @@ def _smooth(v, beta=0.):
 
 def _get_stats(o): return o if isinstance(o, ActivationStats) else o.activation_stats
 
+def layer_label(
+    stats, # an ActivationStats or a learner carrying one
+    i,     # the recorded layer's index
+):
+    "'layer 1 (LightRelu)': the i-th recorded layer, counted from 1 as a reader counts, and its class."
+    st = _get_stats(stats)
+    return f"layer {i + 1} ({type(st._mods[st._site_keys[i][0]]).__name__})"
+
 def plot_layer_stats(
     stats,                             # an ActivationStats or a learner carrying one
-    stat_names=('mean', 'std', 'min'), # statistics to plot, from STAT_NAMES
+    stat_names=('mean', 'std', 'min', 'near_floor'), # statistics to plot, from STAT_NAMES ('near_floor': the course's get_min)
     layers=None,                       # layer indices or names; None: all
     phase='train',                     # 'train' or 'valid'
     smooth=0.,                         # exponential smoothing factor (0: none)
@@ -351,8 +359,9 @@ def plot_layer_stats(
         for k, i in enumerate(layers):
             v = st.layer_stats(i, phase)[s]
             ax.plot(_smooth(v, smooth), ls=ls, color=cmap(k / max(1, len(layers) - 1)),
-                    label=f"{label + ' ' if label else ''}{st.layer_names[i]}")
-        ax.set_title(s); ax.set_xlabel('recorded batch'); ax.grid(alpha=.3)
+                    label=f"{label + ' ' if label else ''}{layer_label(st, i)}")
+        ax.set_title('share near the floor' if s == 'near_floor' else s); ax.set_xlabel('recorded batch'); ax.grid(alpha=.3)
+        ax.ticklabel_format(axis='y', style='plain', useOffset=False)     # a constant floor, not '1e-8 - 4.6e-1'
     axs[0].legend(fontsize=7, ncol=2)
     return axs
 
@@ -373,7 +382,7 @@ def color_dim(
         img = h[:, i].T.float()
         if log: img = img.log1p()
         ax.imshow(img, origin='lower', aspect='auto', extent=(0, h.shape[0], lo, hi))
-        ax.set_title(f"{st.layer_names[i]} ({type(st._mods[st._site_keys[i][0]]).__name__})", fontsize=9)
+        ax.set_title(layer_label(st, i), fontsize=9)
     for ax in list(axs.flat)[n:]: ax.axis('off')
     fig.tight_layout()
     return axs
