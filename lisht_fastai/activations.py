@@ -116,13 +116,9 @@ def _use_compiled(x):
             and x.device.type in ('cpu', 'cuda') and x.numel() >= _MIN_NUMEL and not torch.is_grad_enabled()
             and not _tracing())
 
-@contextlib.contextmanager
-def _quiet_cpp_extension():
-    "Silence torch's 'No CUDA runtime is found' log line, printed when a CPU-only machine compiles its first kernel."
-    log = logging.getLogger('torch.utils.cpp_extension'); prev = log.level
-    log.setLevel(logging.ERROR)
-    try: yield
-    finally: log.setLevel(prev)
+def _no_cuda_note(record):
+    "Drop torch's 'No CUDA runtime is found' log line, printed when a CPU-only machine compiles its first kernel."
+    return 'No CUDA runtime is found' not in record.getMessage()
 
 def _plain(t):
     "A tensor subclass (fastai's `TensorImage`, ...) as a plain tensor: the compiler traces plain tensors only."
@@ -138,8 +134,11 @@ def _kernel(fn, eager, *args):
     if _use_compiled(args[0]):
         try:
             k = _kernels['compiled'].get(fn)
-            if k is None: k = _kernels['compiled'][fn] = torch.compile(fn, dynamic=True, options=_COMPILE_OPTIONS)
-            with _quiet_cpp_extension(): y = k(*[_plain(a) for a in args])
+            if k is None:
+                k = _kernels['compiled'][fn] = torch.compile(fn, dynamic=True, options=_COMPILE_OPTIONS)
+                log = logging.getLogger('torch.utils.cpp_extension')
+                if _no_cuda_note not in log.filters: log.addFilter(_no_cuda_note)
+            y = k(*[_plain(a) for a in args])
             return y if type(args[0]) is torch.Tensor else _like(y, args[0])
         except Exception as e:
             _kernels['mode'] = 'eager'
