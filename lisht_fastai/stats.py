@@ -7,15 +7,15 @@ from __future__ import annotations
 import math, warnings
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.distributed as dist
 import matplotlib.pyplot as plt
-from fastcore.basics import store_attr, listify
+from fastcore.basics import store_attr, listify, patch
 from fastai.learner import Learner
 from fastai.callback.hook import HookCallback
 from .activations import ACTS
 
 # %% auto #0
 __all__ = ['STAT_NAMES', 'activation_types', 'is_activation', 'act_bounds', 'act_floor', 'GuardedLearner', 'on_fit_error',
-           'GuardedHookCallback', 'world_size', 'reduce_rows', 'ActivationStats', 'layer_label', 'plot_layer_stats',
-           'color_dim', 'plot_near_zero', 'compare_stats', 'NonFiniteError', 'NaNGuard']
+           'GuardedHookCallback', 'world_size', 'reduce_rows', 'output_stats', 'ActivationStats', 'layer_label',
+           'plot_layer_stats', 'color_dim', 'plot_near_zero', 'compare_stats', 'NonFiniteError', 'NaNGuard']
 
 # %% ../nbs/01_stats.ipynb #268933b2
 _TORCH_ACTS = tuple(c for n, c in vars(nn.modules.activation).items()
@@ -116,6 +116,27 @@ def reduce_rows(
     if rows.shape[1] > 5: out = torch.cat([out, g[..., 5:-2].sum(0)], 1)  # histogram counts add up
     return out.to(rows.dtype)
 
+# %% ../nbs/01_stats.ipynb #4159a26d
+def output_stats(
+    o,              # an activation layer's output
+    floor=0.,       # the activation's floor (see act_floor)
+    floor_tol=0.01, # an output within this of the floor counts as near it
+    hist=None,      # (low, high, n_bins) to append a histogram of o clamped to [low, high]; None: no histogram
+):
+    "One row of statistics of `o` on its own device: mean, std, min, max, share near the floor [, histogram counts]."
+    with torch.no_grad():
+        o = o.detach()
+        if o.dtype in (torch.float16, torch.bfloat16): o = o.float()
+        mean = o.mean()      # separate mean and std: ~3x faster than torch.std_mean on the CPU
+        std = o.std() if o.numel() > 1 else o.new_zeros(())
+        mn, mx = torch.aminmax(o)
+        nf = torch.count_nonzero(o <= floor + floor_tol).to(mean.dtype) / o.numel()
+        row = torch.stack([mean, std, mn, mx, nf])
+        if hist is None: return row
+        lo, hi, n = hist
+        return torch.cat([row, torch.histc(o.clamp(lo, hi), n, lo, hi)])
+
+# %% ../nbs/01_stats.ipynb #cf2bc137
 class ActivationStats(GuardedHookCallback):
     "Record mean, std, min, max and near-floor fraction of every activation layer's output (or of `modules`)."
     order, remove_on_fetch, run_valid = -20, True, True
@@ -197,17 +218,7 @@ class ActivationStats(GuardedHookCallback):
                 warnings.warn(f"ActivationStats: module '{self._names[mi][0]}' ({type(m).__name__}) is called more than once per forward pass; "
                               f"each call is recorded as its own site ({self._names[mi][0]}#0, #1, ...). Give each layer its own instance "
                               f"(e.g. act_cls=get_act(...)) for stable names.")
-        with torch.no_grad():
-            o = o.detach()
-            if o.dtype in (torch.float16, torch.bfloat16): o = o.float()
-            mean = o.mean()      # separate mean and std: ~3x faster than torch.std_mean on the CPU
-            std = o.std() if o.numel() > 1 else o.new_zeros(())
-            mn, mx = torch.aminmax(o)
-            nf = torch.count_nonzero(o <= self._floors[mi] + self.floor_tol).to(mean.dtype) / o.numel()
-            row = torch.stack([mean, std, mn, mx, nf])
-            if self.hist:
-                lo, hi = self._ranges[mi]
-                row = torch.cat([row, torch.histc(o.clamp(lo, hi), self.n_bins, lo, hi)])
+        row = output_stats(o, self._floors[mi], self.floor_tol, (*self._ranges[mi], self.n_bins) if self.hist else None)
         self._cur.append((self._site_of[key], row, o.numel()))
 
     def after_batch(self):
@@ -227,98 +238,106 @@ class ActivationStats(GuardedHookCallback):
         "Remove the hooks and keep what the finished batches recorded (called on an exception)."
         super().cleanup_fit(); self._cur = []; self._flush(); self._rec = self._fitting = False
 
-    def _flush(self):
-        "Move the device buffer to the CPU in one transfer and append it to the stored chunks."
-        if not getattr(self, '_buf', None): return
-        buf, self._buf = self._buf, []
-        width = buf[0][4].shape[1]
-        flat = torch.cat([r for *_, r in buf]).float().cpu()
-        out = torch.full((len(buf), len(self._site_keys), width), float('nan'))
-        pos = 0
-        for b, (_, _, _, sites, r) in enumerate(buf):
-            out[b, list(sites)] = flat[pos:pos + len(sites)]; pos += len(sites)
-        meta = [(e, it, ph) for e, it, ph, _, _ in buf]
-        self._chunks.append((meta, out))
+# %% ../nbs/01_stats.ipynb #567abb1b
+@patch
+def _flush(self:ActivationStats):
+    "Move the device buffer to the CPU in one transfer and append it to the stored chunks."
+    if not getattr(self, '_buf', None): return
+    buf, self._buf = self._buf, []
+    width = buf[0][4].shape[1]
+    flat = torch.cat([r for *_, r in buf]).float().cpu()
+    out = torch.full((len(buf), len(self._site_keys), width), float('nan'))
+    pos = 0
+    for b, (_, _, _, sites, r) in enumerate(buf):
+        out[b, list(sites)] = flat[pos:pos + len(sites)]; pos += len(sites)
+    meta = [(e, it, ph) for e, it, ph, _, _ in buf]
+    self._chunks.append((meta, out))
 
-    # --- results ---------------------------------------------------------------
-    @property
-    def layer_names(self):
-        "One name per recorded site, in order of first call."
-        res = []
-        for mi, c in self._site_keys:
-            names, n = self._names[mi], self._max_calls.get(mi, 1)
-            res.append(names[0] if n == 1 else names[c] if len(names) == n else f"{names[0]}#{c}")
-        return res
+@patch
+def _all(self:ActivationStats):
+    self._flush()
+    if not self._chunks: return [], torch.zeros(0, len(self._site_keys), 5)
+    n = len(self._site_keys)
+    meta = [m for ms, _ in self._chunks for m in ms]
+    vals = torch.cat([torch.cat([t, t.new_full((t.shape[0], n - t.shape[1], t.shape[2]), float('nan'))], 1) for _, t in self._chunks])
+    self._chunks = [(meta, vals)]      # merge once: plots call this per layer and per statistic
+    return meta, vals
 
-    def _all(self):
-        self._flush()
-        if not self._chunks: return [], torch.zeros(0, len(self._site_keys), 5)
-        n = len(self._site_keys)
-        meta = [m for ms, _ in self._chunks for m in ms]
-        vals = torch.cat([torch.cat([t, t.new_full((t.shape[0], n - t.shape[1], t.shape[2]), float('nan'))], 1) for _, t in self._chunks])
-        self._chunks = [(meta, vals)]      # merge once: plots call this per layer and per statistic
-        return meta, vals
+@patch(as_prop=True)
+def _next_iter(self:ActivationStats):
+    meta, _ = self._all(); return max((it for _, it, _ in meta), default=-1) + 1
 
-    @property
-    def _next_iter(self):
-        meta, _ = self._all(); return max((it for _, it, _ in meta), default=-1) + 1
-    @property
-    def _next_epoch(self):
-        meta, _ = self._all(); return max((e for e, _, _ in meta), default=-1) + 1
+@patch(as_prop=True)
+def _next_epoch(self:ActivationStats):
+    meta, _ = self._all(); return max((e for e, _, _ in meta), default=-1) + 1
 
-    @property
-    def values(self):
-        "Tensor (recorded batches, sites, 5): mean, std, min, max, near_floor."
-        return self._all()[1][..., :5]
+@patch(as_prop=True)
+def values(self:ActivationStats):
+    "Tensor (recorded batches, sites, 5): mean, std, min, max, near_floor."
+    return self._all()[1][..., :5]
 
-    @property
-    def hists(self):
-        "Tensor (recorded batches, sites, n_bins) of histogram counts (needs `hist=True`)."
-        if not self.hist: raise ValueError("no histograms were recorded: create ActivationStats(hist=True)")
-        return self._all()[1][..., 5:]
+@patch(as_prop=True)
+def hists(self:ActivationStats):
+    "Tensor (recorded batches, sites, n_bins) of histogram counts (needs `hist=True`)."
+    if not self.hist: raise ValueError("no histograms were recorded: create ActivationStats(hist=True)")
+    return self._all()[1][..., 5:]
 
-    @property
-    def records(self):
-        "DataFrame with epoch, iteration and phase of each recorded batch."
-        return pd.DataFrame(self._all()[0], columns=['epoch', 'iteration', 'phase'])
+@patch(as_prop=True)
+def records(self:ActivationStats):
+    "DataFrame with epoch, iteration and phase of each recorded batch."
+    return pd.DataFrame(self._all()[0], columns=['epoch', 'iteration', 'phase'])
 
-    def _site(self, i):
-        if isinstance(i, str):
-            names = self.layer_names
-            if i not in names: raise KeyError(f"no recorded layer {i!r}; recorded: {names}")
-            return names.index(i)
-        n = len(self._site_keys)
-        if not -n <= i < n: raise IndexError(f"layer index {i} out of range: {n} layers recorded")
-        return i % n
+# %% ../nbs/01_stats.ipynb #bddc28ce
+@patch(as_prop=True)
+def layer_names(self:ActivationStats):
+    "One name per recorded site, in order of first call."
+    res = []
+    for mi, c in self._site_keys:
+        names, n = self._names[mi], self._max_calls.get(mi, 1)
+        res.append(names[0] if n == 1 else names[c] if len(names) == n else f"{names[0]}#{c}")
+    return res
 
-    def layer_stats(self, i, phase='train'):
-        "Dict of stat name -> tensor over recorded `phase` batches for layer `i` (index or name)."
-        meta, vals = self._all()
-        keep = torch.tensor([p == phase for _, _, p in meta], dtype=torch.bool)
-        v = vals[keep][:, self._site(i), :5]
-        return {n: v[:, j] for j, n in enumerate(STAT_NAMES)}
-
-    def stats_df(self):
-        "Long DataFrame: layer, layer_idx, activation, epoch, iteration, phase, stat, value."
-        meta, vals = self._all()
+@patch
+def _site(self:ActivationStats, i):
+    if isinstance(i, str):
         names = self.layer_names
-        kinds = [type(self._mods[mi]).__name__ for mi, _ in self._site_keys]
-        v = vals[..., :5].numpy()
-        b, s, k = np.meshgrid(np.arange(v.shape[0]), np.arange(v.shape[1]), np.arange(5), indexing='ij')
-        m = np.array(meta, dtype=object).reshape(-1, 3) if meta else np.zeros((0, 3), dtype=object)
-        df = pd.DataFrame({'layer': np.array(names, dtype=object)[s.ravel()], 'layer_idx': s.ravel(),
-                           'activation': np.array(kinds, dtype=object)[s.ravel()],
-                           'epoch': m[b.ravel(), 0], 'iteration': m[b.ravel(), 1], 'phase': m[b.ravel(), 2],
-                           'stat': np.array(STAT_NAMES, dtype=object)[k.ravel()], 'value': v.ravel()})
-        return df.dropna(subset=['value']).reset_index(drop=True)
+        if i not in names: raise KeyError(f"no recorded layer {i!r}; recorded: {names}")
+        return names.index(i)
+    n = len(self._site_keys)
+    if not -n <= i < n: raise IndexError(f"layer index {i} out of range: {n} layers recorded")
+    return i % n
 
-    def final_stats(self, n_last=10, phase='train'):
-        "Per-layer mean of each statistic over the last `n_last` recorded `phase` batches: a layers x stats DataFrame."
-        meta, vals = self._all()
-        keep = [j for j, (_, _, p) in enumerate(meta) if p == phase][-n_last:]
-        if not keep: raise ValueError(f"no {phase} batches recorded")
-        v = torch.nanmean(vals[keep][..., :5], 0).numpy()
-        return pd.DataFrame(v, index=self.layer_names, columns=list(STAT_NAMES))
+@patch
+def layer_stats(self:ActivationStats, i, phase='train'):
+    "Dict of stat name -> tensor over recorded `phase` batches for layer `i` (index or name)."
+    meta, vals = self._all()
+    keep = torch.tensor([p == phase for _, _, p in meta], dtype=torch.bool)
+    v = vals[keep][:, self._site(i), :5]
+    return {n: v[:, j] for j, n in enumerate(STAT_NAMES)}
+
+@patch
+def stats_df(self:ActivationStats):
+    "Long DataFrame: layer, layer_idx, activation, epoch, iteration, phase, stat, value."
+    meta, vals = self._all()
+    names = self.layer_names
+    kinds = [type(self._mods[mi]).__name__ for mi, _ in self._site_keys]
+    v = vals[..., :5].numpy()
+    b, s, k = np.meshgrid(np.arange(v.shape[0]), np.arange(v.shape[1]), np.arange(5), indexing='ij')
+    m = np.array(meta, dtype=object).reshape(-1, 3) if meta else np.zeros((0, 3), dtype=object)
+    df = pd.DataFrame({'layer': np.array(names, dtype=object)[s.ravel()], 'layer_idx': s.ravel(),
+                       'activation': np.array(kinds, dtype=object)[s.ravel()],
+                       'epoch': m[b.ravel(), 0], 'iteration': m[b.ravel(), 1], 'phase': m[b.ravel(), 2],
+                       'stat': np.array(STAT_NAMES, dtype=object)[k.ravel()], 'value': v.ravel()})
+    return df.dropna(subset=['value']).reset_index(drop=True)
+
+@patch
+def final_stats(self:ActivationStats, n_last=10, phase='train'):
+    "Per-layer mean of each statistic over the last `n_last` recorded `phase` batches: a layers x stats DataFrame."
+    meta, vals = self._all()
+    keep = [j for j, (_, _, p) in enumerate(meta) if p == phase][-n_last:]
+    if not keep: raise ValueError(f"no {phase} batches recorded")
+    v = torch.nanmean(vals[keep][..., :5], 0).numpy()
+    return pd.DataFrame(v, index=self.layer_names, columns=list(STAT_NAMES))
 
 # %% ../nbs/01_stats.ipynb #7b9bc86a
 def _smooth(v, beta=0.):
