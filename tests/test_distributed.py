@@ -1,5 +1,5 @@
 """Real torch.distributed runs: 2 CPU processes (gloo) started by torchrun."""
-import json, os, shutil, subprocess, sys
+import json, os, subprocess, sys
 from pathlib import Path
 import pytest, torch
 from lisht_fastai.distrib import reference_check

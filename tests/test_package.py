@@ -47,19 +47,13 @@ def dls():
 
 
 @pytest.mark.parametrize('act', ['lightrelu', 'relu'])
-def test_one_epoch_reaches_95_percent(dls, act, tmp_path):
+def test_one_epoch_reaches_95_percent(dls, act):        # export/load: nbs/04 and test_robustness
     from lisht_fastai.learner import lisht_learner
-    from fastai.learner import load_learner
     torch.manual_seed(0)
     learn = lisht_learner(dls, act=act)
     with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(1)
     acc = learn.recorder.values[-1][2]
     assert acc >= 0.95, f"{act}: {acc:.4f} valid accuracy after one epoch"
-    learn.export(tmp_path / 'l.pkl')
-    l2 = load_learner(tmp_path / 'l.pkl')
-    xb = dls.one_batch()[0]
-    learn.model.eval(); l2.model.eval()
-    torch.testing.assert_close(l2.model(xb), learn.model(xb))
 
 
 def test_slow_flag_is_a_real_nbdev_flag():

@@ -1,7 +1,7 @@
 """A seed means a run: the same seed on the same machine gives the same per-epoch losses and accuracies to the last bit,
 through `compare()` and through the `lisht-compare` command, on MNIST and on Imagenette (whose augmentation runs in
 DataLoader workers); another seed gives another run."""
-import json, os, subprocess, sys
+import os, subprocess, sys
 from pathlib import Path
 import pytest
 from lisht_fastai.compare import compare, load_results
