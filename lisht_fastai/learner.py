@@ -10,7 +10,7 @@ from fastai.callback.fp16 import MixedPrecision, AMPMode
 from fastcore.foundation import L
 from fastcore.basics import listify
 from torch.amp import GradScaler, autocast
-import fastai.callback.schedule, fastai.callback.progress  # noqa: F401 (they patch Learner: fit_one_cycle, lr_find, no_bar)
+import fastai.callback.schedule, fastai.callback.progress  # noqa: F401 (they add fit_one_cycle, lr_find, no_bar)
 from fastai.callback.core import Callback
 from fastai.optimizer import Adam
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
@@ -36,7 +36,7 @@ class FlushDenormals(Callback):
         if getattr(self, '_prev', None) is not None: set_flush_denormal(self._prev); self._prev = None
 
 # %% ../nbs/04_learner.ipynb #03d5b143
-BASE_LR = {'nb06': 3e-2, 'xresnet': 3e-3}     # ReLU's max lr for fit_one_cycle with Adam (wd 1e-2), the default optimiser
+BASE_LR = {'nb06': 3e-2, 'xresnet': 3e-3}     # ReLU's max lr for fit_one_cycle with the default Adam (wd 1e-2)
 
 def _lr_family(arch):
     fam = 'xresnet' if str(arch).startswith('xresnet') else 'nb06' if arch == 'nb06' else None
@@ -47,18 +47,18 @@ def suggested_lr(
     act,         # activation: name, class, partial or ActSpec
     arch='nb06', # 'nb06' or an xresnet name
 ):
-    "ReLU's rate for `arch` (`BASE_LR`) times `act`'s registered `lr_factor`; half of ReLU's, with a warning, if unregistered."
+    "ReLU's rate for `arch` (`BASE_LR`) times `act`'s `lr_factor`; half of ReLU's, with a warning, if unregistered."
     base, spec = BASE_LR[_lr_family(arch)], resolve_act(act)
     if spec.lr_factor is not None: return base * spec.lr_factor
     warnings.warn(f"no measured learning rate for {spec.label} with {arch}; using {base / 2} (half of ReLU's). "
                   f"Run learn.lr_find() to check.")
     return base / 2
 
-SUGGESTED_LR = {fam: {e.name: suggested_lr(e.name, fam) for e in ACTS.values()} for fam in BASE_LR}   # a snapshot to read
+SUGGESTED_LR = {fam: {e.name: suggested_lr(e.name, fam) for e in ACTS.values()} for fam in BASE_LR}   # to read
 
 # %% ../nbs/04_learner.ipynb #d3d4b051
 class DeviceMixedPrecision(MixedPrecision):
-    "fastai's `MixedPrecision`, with autocast and the grad scaler on the model's device (CUDA, CPU, ...) instead of always CUDA."
+    "fastai's `MixedPrecision` with autocast and grad scaler on the model's device (CUDA, CPU, ...), not always CUDA."
     def before_fit(self):
         dev = next(self.learn.model.parameters()).device.type
         if dev == 'cuda': return super().before_fit()
@@ -67,7 +67,7 @@ class DeviceMixedPrecision(MixedPrecision):
         self.autocast, self.learn.scaler, self.scales = autocast(dev, dtype=dtype), GradScaler(dev, **self.kwargs), L()
 
 class LishtLearner(GuardedLearner):
-    "A fastai `Learner` that cleans up after any exception (`GuardedLearner`) and whose `to_fp16`/`to_bf16` work on every device."
+    "A `GuardedLearner` (it cleans up after any exception) whose `to_fp16`/`to_bf16` work on every device."
     def to_fp16(self, **kwargs): return self._to_mixed(DeviceMixedPrecision(**kwargs))
     def to_bf16(self): return self._to_mixed(DeviceMixedPrecision(amp_mode=AMPMode.BF16))
     def _to_mixed(self, cb):
@@ -77,19 +77,22 @@ class LishtLearner(GuardedLearner):
 # %% ../nbs/04_learner.ipynb #a4b748a4
 def _default_arch(dls):
     try: xb = dls.one_batch()[0]
-    except Exception as e: raise ValueError(f"lisht_learner could not read a batch from dls to pick an arch: {e}") from e
+    except Exception as e: raise ValueError(f"lisht_learner could not read a batch from dls to pick an arch: "
+                                            f"{e}") from e
     if xb.ndim != 4:
-        raise ValueError(f"lisht_learner's default archs take image batches (bs, channels, h, w); got shape {tuple(xb.shape)}. Pass arch=...")
+        raise ValueError(f"lisht_learner's default archs take image batches (bs, channels, h, w); got shape "
+                         f"{tuple(xb.shape)}. Pass arch=...")
     c, h = xb.shape[1], xb.shape[2]
     if c == 1 and h <= 64: return 'nb06', 1
     if c == 3: return 'xresnet34', 3
     raise ValueError(f"no default arch for {c}-channel {h}x{xb.shape[3]} images: the defaults are the nb06 CNN "
-                     f"(1 channel, up to 64 px) and xresnet34 (3 channels). Pass arch='nb06', 'xresnet18/34/50' or a function.")
+                     f"(1 channel, up to 64 px) and xresnet34 (3 channels). Pass arch='nb06', 'xresnet18/34/50' or a "
+                     f"function.")
 
 def lisht_learner(
     dls,                    # fastai DataLoaders (e.g. mnist_dls(), imagenette_dls())
     act='lightrelu',        # the activation: a registered name, class or partial (see known_acts())
-    arch=None,              # 'nb06', an xresnet (see XRESNETS) or a function (act_cls, n_in, n_out) -> model; default: from the data
+    arch=None,              # 'nb06', an xresnet (XRESNETS), a function (act_cls, n_in, n_out) -> model; None: by dls
     stats=True,             # attach ActivationStats; a dict configures it (e.g. dict(hist=True, every=10))
     act_kwargs=None,        # keyword arguments for act, e.g. dict(maxv=16)
     lr=None,                # default learning rate; None: suggested_lr(act, arch)
@@ -114,12 +117,14 @@ def lisht_learner(
         model, fam = arch(act_cls, n_in, n_out), None
     elif arch == 'nb06': model, fam = nb06_cnn(act_cls, n_in=n_in, n_out=n_out), 'nb06'
     elif arch in XRESNETS: model, fam = xresnet(arch, act_cls, n_out=n_out, n_in=n_in), 'xresnet'
-    else: raise ValueError(f"unknown arch {arch!r}; accepted: 'nb06', {', '.join(map(repr, XRESNETS))}, or a function (act_cls, n_in, n_out) -> model")
+    else: raise ValueError(f"unknown arch {arch!r}; accepted: 'nb06', {', '.join(map(repr, XRESNETS))}, or a function "
+                           f"(act_cls, n_in, n_out) -> model")
     if lr is None and fam: lr = suggested_lr(act_cls, arch)
     elif lr is None:                        # a custom model: no measured rate exists for it
         lr = suggested_lr(act_cls, 'nb06') if act_cls.name else 1e-3
         warnings.warn(f"no measured learning rate for a custom arch: using {lr:g}, "
-                      f"{'the nb06 CNN rate for this activation' if act_cls.name else 'a default'}. Pass lr=... (see learn.lr_find()).")
+                      f"{'the nb06 CNN rate for this activation' if act_cls.name else 'a default'}. Pass lr=... (see "
+                      f"learn.lr_find()).")
     if opt_func is None: opt_func = Adam
     if loss_func is None: loss_func = LabelSmoothingCrossEntropyFlat() if fam == 'xresnet' else CrossEntropyLossFlat()
     cbs = listify(cbs)      # one callback or a list, as fastai's Learner accepts
@@ -128,7 +133,9 @@ def lisht_learner(
     if flush_denormal: cbs.append(FlushDenormals())
     learn = LishtLearner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr, metrics=metrics, cbs=cbs, **kwargs)
     if precision is not None:
-        if precision not in ('fp16', 'bf16'): raise ValueError(f"precision must be None, 'fp16' or 'bf16', got {precision!r}")
+        if precision not in ('fp16', 'bf16'): raise ValueError(f"precision must be None, 'fp16' or 'bf16', got "
+                                                               f"{precision!r}")
         learn.to_fp16() if precision == 'fp16' else learn.to_bf16()
-    learn.act_name, learn.arch_name = act_name(act_cls), arch if isinstance(arch, str) else getattr(arch, '__name__', 'custom')
+    learn.act_name = act_name(act_cls)
+    learn.arch_name = arch if isinstance(arch, str) else getattr(arch, '__name__', 'custom')
     return learn

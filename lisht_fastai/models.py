@@ -18,14 +18,15 @@ def nb06_cnn(
     nfs=(8, 16, 32, 32),   # channels of the four stride-2 conv layers
     n_in=1,                # input channels
     n_out=10,              # classes
-    init='course',         # 'course': kaiming_normal_ with the course's leak; 'auto': the activation's own __default_init__
+    init='course',         # 'course': kaiming_normal_ with the course's leak; 'auto': the activation's __default_init__
     uniform=False,         # kaiming_uniform_ instead of kaiming_normal_
     **act_kwargs           # arguments of act
 ):
     "The course's notebook-6 CNN with activation `act` (name, class or partial, plus `act_kwargs`)."
     act_cls = get_act(act, **act_kwargs)
     nfs = [n_in] + list(nfs)
-    layers = [nn.Sequential(nn.Conv2d(nfs[i], nfs[i+1], 5 if i == 0 else 3, padding=(5 if i == 0 else 3)//2, stride=2), act_cls())
+    ks = [5] + [3] * (len(nfs) - 2)
+    layers = [nn.Sequential(nn.Conv2d(nfs[i], nfs[i+1], ks[i], padding=ks[i] // 2, stride=2), act_cls())
               for i in range(len(nfs) - 1)]
     model = nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), Flatten(), nn.Linear(nfs[-1], n_out))
     if init not in ('course', 'auto'): raise ValueError(f"init must be 'course' or 'auto', got {init!r}")
@@ -40,7 +41,7 @@ def nb06_cnn(
 
 # %% ../nbs/03_models.ipynb #b4d04c46
 class CleanPathBlock(ResBlock):
-    "fastai's `ResBlock` with a clean identity path: the activation stays inside the conv path and the addition is linear."
+    "fastai's `ResBlock` with a clean identity path: the activation stays in the conv path, the addition is linear."
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.act = nn.Identity()        # no activation on the residual stream
@@ -51,7 +52,7 @@ BLOCKS = {'post': ResBlock, 'clean': CleanPathBlock}
 XRESNETS = tuple(a + ('' if b == 'post' else f'_{b}') for b in BLOCKS for a in XRESNET_LAYERS)
 
 def xresnet(
-    arch='xresnet34',   # 'xresnet18/34/50' (the course's block), or with '_clean' (CleanPathBlock), e.g. 'xresnet34_clean'
+    arch='xresnet34',   # 'xresnet18/34/50' (the course's block), or with '_clean' (CleanPathBlock): 'xresnet34_clean'
     act='relu',         # activation in every layer: name, class or partial
     n_out=10,           # classes
     n_in=3,             # input channels
@@ -61,4 +62,5 @@ def xresnet(
     if arch not in XRESNETS: raise ValueError(f"unknown arch {arch!r}; accepted: {list(XRESNETS)}")
     name, _, block = arch.partition('_')
     expansion, layers = XRESNET_LAYERS[name]
-    return XResNet(BLOCKS[block or 'post'], expansion, layers, act_cls=get_act(act, **act_kwargs), n_out=n_out, c_in=n_in)
+    act_cls = get_act(act, **act_kwargs)
+    return XResNet(BLOCKS[block or 'post'], expansion, layers, act_cls=act_cls, n_out=n_out, c_in=n_in)
