@@ -36,7 +36,7 @@ class FlushDenormals(Callback):
         if getattr(self, '_prev', None) is not None: set_flush_denormal(self._prev); self._prev = None
 
 # %% ../nbs/04_learner.ipynb #03d5b143
-BASE_LR = {'nb06': 3e-2, 'xresnet': 3e-3}     # ReLU's max lr for fit_one_cycle with the default Adam (wd 1e-2)
+BASE_LR = {'nb06': 3e-2, 'xresnet': 1e-2}     # ReLU's max lr for fit_one_cycle with Adam (measured: see the prose)
 
 def _lr_family(arch):
     fam = 'xresnet' if str(arch).startswith('xresnet') else 'nb06' if arch == 'nb06' else None
