@@ -133,7 +133,7 @@ def test_lisht_learner_api_doc(browser, server):
     assert text, "learner.html has no show_doc block for lisht_learner"
     assert 'def lisht_learner(' in text                                                 # the signature
     assert 'A fastai Learner for comparing activations' in text                         # the docstring
-    for p, words in (('act', 'a registered name, class or partial'), ('arch', "'nb06', an xresnet (see XRESNETS)"),
+    for p, words in (('act', 'a registered name, class or partial'), ('arch', "'nb06', an xresnet (XRESNETS)"),
                      ('stats', 'attach ActivationStats'), ('precision', "'fp16' or 'bf16'")):   # the parameter docs
         line = next((l for l in text.splitlines() if l.strip().startswith(p + ':') or l.strip().startswith(p + '=')), '')
         assert words in line, f"parameter {p!r} is not documented: {line!r}"
