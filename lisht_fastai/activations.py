@@ -51,29 +51,31 @@ def ftswish_ref(x, threshold=-0.2):
     return F.relu(x) * torch.sigmoid(x) + threshold
 
 # %% ../nbs/00_activations.ipynb #86f1dd56
-_TANH_CLIP = 7.90531110763549805    # beyond this, float32 tanh is +-1
-_TANH_P = (-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-08,
-           1.48572235717979e-05, 6.37261928875436e-04, 4.89352455891786e-03)
-_TANH_Q = (1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03)
-
 def _tanh_rational(x):
     "tanh to float32 accuracy with multiply-adds only (Eigen's rational approximation), so a fused loop vectorises."
-    x = x.clamp(-_TANH_CLIP, _TANH_CLIP)
-    x2, p, q = x * x, _TANH_P[0], _TANH_Q[0]
-    for c in _TANH_P[1:]: p = p * x2 + c
-    for c in _TANH_Q[1:]: q = q * x2 + c
+    x = x.clamp(-7.90531110763549805, 7.90531110763549805)    # beyond this, float32 tanh is +-1
+    x2 = x * x   # Horner's rule, coefficients as literals (see above)
+    p = ((((((-2.76076847742355e-16 * x2 + 2.00018790482477e-13) * x2 - 8.60467152213735e-11) * x2
+             + 5.12229709037114e-08) * x2 + 1.48572235717979e-05) * x2 + 6.37261928875436e-04) * x2
+         + 4.89352455891786e-03)
+    q = ((1.19825839466702e-06 * x2 + 1.18534705686654e-04) * x2 + 2.26843463243900e-03) * x2 + 4.89352518554385e-03
     return x * p / q
 
-def _lisht_fwd(x, sub: float, maxv: float):  return (x * _tanh_rational(x) - sub).clamp_max(maxv)
+# The kernels compute in float32 whatever the input's dtype (half-precision coefficients would underflow) and return
+# the input's dtype: the casts fuse into the loop.
+def _lisht_fwd(x, sub: float, maxv: float):
+    xf = x.float()
+    return (xf * _tanh_rational(xf) - sub).clamp_max(maxv).to(x.dtype)
 def _lisht_bwd(x, grad, sub: float, maxv: float):
-    t = _tanh_rational(x)
-    return torch.where(x * t - sub > maxv, 0., (t + x * (1 - t * t)) * grad)
+    xf = x.float(); t = _tanh_rational(xf)
+    return torch.where(xf * t - sub > maxv, 0., (t + xf * (1 - t * t)) * grad.float()).to(grad.dtype)
 
 def _ftswish_fwd(x, threshold: float):   # `x <= 0` rather than `x > 0`: a NaN input gives NaN, as in the plain form
-    return torch.where(x <= 0, 0., x * (0.5 + 0.5 * _tanh_rational(0.5 * x))) + threshold
+    xf = x.float()
+    return (torch.where(xf <= 0, 0., xf * (0.5 + 0.5 * _tanh_rational(0.5 * xf))) + threshold).to(x.dtype)
 def _ftswish_bwd(x, grad):
-    s = 0.5 + 0.5 * _tanh_rational(0.5 * x)     # sigmoid(x) = (1 + tanh(x/2)) / 2
-    return torch.where(x <= 0, 0., s * (1 + x * (1 - s)) * grad)
+    xf = x.float(); s = 0.5 + 0.5 * _tanh_rational(0.5 * xf)     # sigmoid(x) = (1 + tanh(x/2)) / 2
+    return torch.where(xf <= 0, 0., s * (1 + xf * (1 - s)) * grad.float()).to(grad.dtype)
 
 _eager_lisht_fwd = light_relu_ref      # the plain forms are the references above (sub 0. and maxv inf switch off)
 def _eager_lisht_bwd(x, grad, sub, maxv):
