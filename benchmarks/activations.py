@@ -6,6 +6,8 @@
 1. forward+backward of one activation call on a 512x8x14x14 float32 tensor (the nb06 CNN's first activation at
    bs 512), with the compiled (fused) kernels and with plain torch ops (`set_kernels('eager')`), and the bytes autograd
    saves for backward;
+1b. the fused LightRelu forward alone, with the kernel's `tanh` and with the alternatives it was chosen over (each
+   compiled as the kernel is, with its largest error against float64 `tanh` on [-10, 10]);
 2. one training step (forward, backward, SGD step) of the nb06 CNN at bs 512 and of XResNet34 at 64 px, bs 64;
 3. one nb06 epoch, `lisht_learner(dls, act).fit_one_cycle(1)` on MNIST.
 On a GPU it also times XResNet34 at 128 px, bs 256, channels_last, bf16 autocast.
@@ -18,6 +20,7 @@ warnings.filterwarnings('ignore', category=FutureWarning)
 from lisht_fastai.activations import (LiSHT, LightRelu, GeneralRelu, FTSwish, FTSwishPlus, flush_denormals,
                                       set_kernels, kernel_mode)
 from lisht_fastai.models import nb06_cnn, xresnet
+from lisht_fastai import activations as A
 
 ACTS = {'ReLU': nn.ReLU, 'LightRelu': LightRelu, 'LiSHT': LiSHT, 'FTSwish': FTSwish, 'FTSwishPlus': FTSwishPlus,
         'GeneralRelu(.1,.4,6)': partial(GeneralRelu, .1, .4, 6.), 'SiLU': nn.SiLU}
@@ -61,9 +64,10 @@ def train_step(model, xb, yb, dev, autocast=None):
 
 
 def table(title, med, base='ReLU'):
+    w = max(32, *map(len, med))
     print(f"\n{title}")
-    print(f"{'':32s} {'ms':>9s} {'x ReLU':>7s}")
-    for k, t in med.items(): print(f"{k:32s} {t*1e3:9.2f} {t/med[base]:7.2f}")
+    print(f"{'':{w}s} {'ms':>9s} {'x ReLU':>7s}")
+    for k, t in med.items(): print(f"{k:{w}s} {t*1e3:9.3f} {t/med[base]:7.2f}")
 
 
 KERNEL_ACTS = ('LightRelu', 'LiSHT', 'FTSwish', 'FTSwishPlus')
@@ -75,6 +79,42 @@ def rows(names, make):
         if n == 'ReLU': continue
         for m in (MODES if n in KERNEL_ACTS else ('compiled',)): out[f"{n} ({m})" if n in KERNEL_ACTS else n] = (m, make(n))
     return out
+
+
+_P = (-2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-08,
+      1.48572235717979e-05, 6.37261928875436e-04, 4.89352455891786e-03)
+_Q = (1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03)
+
+def _tanh_global_coefs(x):
+    "The kernel's rational tanh, its coefficients read from global tuples (how it was first written)."
+    x = x.clamp(-7.90531110763549805, 7.90531110763549805)
+    x2, p, q = x * x, _P[0], _Q[0]
+    for c in _P[1:]: p = p * x2 + c
+    for c in _Q[1:]: q = q * x2 + c
+    return x * p / q
+
+TANH_FORMS = {  # name -> (tanh, compile options)
+    'rational, literal coefficients (the kernel)': (A._tanh_rational, A._COMPILE_OPTIONS),
+    'rational, no FMA contraction': (lambda x: A._tanh_rational(x), {}),
+    'rational, coefficients from globals': (_tanh_global_coefs, A._COMPILE_OPTIONS),
+    '1 - 2/(exp(2x) + 1)': (lambda x: 1 - 2 / (torch.exp(2 * x) + 1), A._COMPILE_OPTIONS),
+    '2*sigmoid(2x) - 1': (lambda x: 2 * torch.sigmoid(2 * x) - 1, A._COMPILE_OPTIONS),
+    "inductor's tanh (SLEEF)": (torch.tanh, A._COMPILE_OPTIONS),
+}
+
+def tanh_forms(x, reps):
+    "Section 1b: the LightRelu forward `(x*tanh(x) - .46).clamp_max(7.5)`, compiled as the kernel is, per tanh form."
+    xs = torch.linspace(-10, 10, 200_001, dtype=torch.float64)
+    fns, errs = {'ReLU': ('eager', lambda: torch.relu(x))}, {}
+    for name, (th, opts) in TANH_FORMS.items():
+        def fwd(x, sub: float, maxv: float, th=th): return (x * th(x) - sub).clamp_max(maxv)
+        k = torch.compile(fwd, dynamic=True, options=opts)
+        errs[name] = (torch.compile(th, dynamic=True, options=opts)(xs.float()).double() - torch.tanh(xs)).abs().max()
+        fns[name] = ('compiled', lambda k=k: k(x, .46, 7.5))
+    with torch.no_grad(): med = in_turns(fns, reps)
+    table("1b. LightRelu forward alone, 512x8x14x14 float32, no grad, CPU: the tanh forms", med)
+    print("max abs error of each tanh form against float64 tanh on [-10, 10]:")
+    for k, e in errs.items(): print(f"  {k:46s} {e:.1e}")
 
 
 def main():
@@ -95,6 +135,8 @@ def main():
                 print(f"  {n:22s} {m:9s} {saved_bytes(c(), x.detach().requires_grad_())/2**20:6.2f} MiB")
         med = in_turns(rows(ACTS, lambda n: one_call(ACTS[n](), x)), a.reps * 5)
         table("1. one call, forward+backward, 512x8x14x14 float32, CPU", med)
+
+        tanh_forms(x, a.reps * 5)
 
         xb, yb = torch.randn(512, 1, 28, 28), torch.randint(0, 10, (512,))
         def nb06(n):
