@@ -189,6 +189,8 @@ def _git_commit():
         return (r.stdout.strip() + ('+dirty' if dirty else '')) if r.returncode == 0 else None
     except (OSError, subprocess.SubprocessError): return None
 
+_GIT = _git_commit()   # read once, when the code is imported: a checkout during a long run must not relabel its runs
+
 def _cpu_name():
     try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
     except (OSError, StopIteration): return platform.processor() or platform.machine()
@@ -200,7 +202,7 @@ def run_env(
     "What a rerun needs besides the config: versions, git commit, threads, workers, device, machine."
     dev = torch.device(device) if device is not None else torch.device('cpu')
     name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else _cpu_name()
-    return dict(lisht_fastai=lisht_fastai.__version__, git=_git_commit(), torch=torch.__version__,
+    return dict(lisht_fastai=lisht_fastai.__version__, git=_GIT, torch=torch.__version__,
                 fastai=fastai.__version__,
                 python=platform.python_version(), threads=torch.get_num_threads(),
                 workers=dls.train.fake_l.num_workers if dls is not None else None, device=str(dev), device_name=name,
