@@ -418,10 +418,9 @@ def resolve_act(
             raise ValueError(f"Unknown activation {act!r}.{hint} Known names: {', '.join(known_acts())}")
         cls, label = e.cls, act
     elif isinstance(act, nn.Module):
-        raise TypeError(f"get_act needs a class, name or partial, not an instance ({act!r}): a shared instance would "
-                        f"be "
-                        f"reused by every layer. Pass {type(act).__name__} or get_act({type(act).__name__}, ...) "
-                        f"instead.")
+        raise TypeError(f"get_act needs a class, name or partial, not an instance ({act!r}): a shared instance "
+                        f"would be reused by every layer. Pass {type(act).__name__} or "
+                        f"get_act({type(act).__name__}, ...) instead.")
     elif callable(act): cls, label = act, getattr(act, '__name__', repr(act))
     else: raise TypeError(f"get_act: expected a name, class or partial, got {type(act).__name__} {act!r}")
     if isinstance(cls, functools.partial): kwargs, cls = {**cls.keywords, **kwargs}, cls.func

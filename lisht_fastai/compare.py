@@ -330,25 +330,24 @@ class ResultsStore:
         if v not in (1, RESULTS_VERSION):
             if isinstance(v, int) and v > RESULTS_VERSION:
                 raise ValueError(f"{self.path} was written by a newer lisht_fastai (results format {v}; this one reads "
-                                 f"1 and "
-                                 f"{RESULTS_VERSION}): upgrade lisht_fastai or choose another folder")
+                                 f"1 and {RESULTS_VERSION}): upgrade lisht_fastai or choose another folder")
             raise ValueError(f"{self.path} is not a lisht_fastai results file (first line {first[:80]!r}); "
                              f"choose another --out folder or delete it")
         return v
 
     def _check(self, r, i, version):
         if not isinstance(r, dict) or not {'config', 'epochs', 'status'} <= set(r):
-            raise ValueError(f"{self.path}, line {i}: not a run record (needs config, epochs, status); delete that "
-                             f"line")
+            raise ValueError(f"{self.path}, line {i}: not a run record (needs config, epochs, status); "
+                             f"delete that line")
         try: return _upgrade_v1(r) if version == 1 else {**r, 'config': RunConfig.from_dict(r['config']).as_dict()}
         except (KeyError, TypeError, ValueError) as e:
-            raise ValueError(f"{self.path}, line {i}: the run's config cannot be read ({e}); delete that "
-                             f"line") from None
+            raise ValueError(f"{self.path}, line {i}: the run's config cannot be read ({e}); "
+                             f"delete that line") from None
 
     def _set_aside(self, raw, torn, repair):
         msg = f"{self.path}: the last line is incomplete ({len(torn)} bytes, the trace of an interrupted write)"
-        if not repair: warnings.warn(msg + "; it is ignored, and the next comparison sets it aside and reruns its "
-                                           "run"); return
+        if not repair:
+            warnings.warn(msg + "; it is ignored, and the next comparison sets it aside and reruns its run"); return
         with open(self.torn_path, 'ab') as f: f.write(torn + b'\n')
         with open(self.path, 'r+b') as f: f.truncate(len(raw) - len(torn) - (1 if raw.endswith(b'\n') else 0))
         warnings.warn(msg + f"; its bytes are kept in {self.torn_path}, and its run will be run again")
@@ -488,9 +487,8 @@ def compare(
     done = set(store.done())                    # under DDP every rank reads the same file and plans the same runs
     todo = [c for c in cfgs if c.key not in done]
     if not train:
-        if todo: raise ValueError(f"{len(todo)} of {len(cfgs)} runs are not in {store.path}, e.g. {todo[0].label} seed "
-                                  f"{todo[0].seed}; "
-                                  f"run compare(..., train=True) to train them")
+        if todo: raise ValueError(f"{len(todo)} of {len(cfgs)} runs are not in {store.path}, e.g. {todo[0].label} "
+                                  f"seed {todo[0].seed}; run compare(..., train=True) to train them")
         show = 'none'
     if show != 'none' and is_rank0():
         print(f"{len(cfgs) - len(todo)} of {len(cfgs)} runs already in {store.path}, {len(todo)} to run", flush=True)
@@ -589,8 +587,8 @@ def format_table(
     "The table as a DataFrame of strings for display: accuracy as mean ± sd in percent."
     d = df.copy()
     diff = [c for c in d.columns if c.startswith('diff_vs_')][0]
-    d['accuracy %'] = [f"{m*100:.2f} ± "
-                       f"{s*100:.2f}" if not math.isnan(s) else f"{m*100:.2f}" for m, s in zip(d.acc_mean, d.acc_sd)]
+    d['accuracy %'] = [f"{m*100:.2f}" + ('' if math.isnan(s) else f" ± {s*100:.2f}")
+                       for m, s in zip(d.acc_mean, d.acc_sd)]
     d[diff] = [f"{v*100:+.2f}" for v in d[diff]]
     d['p_welch'] = [f"{p:.3g}" if not math.isnan(p) else '' for p in d.p_welch]
     d['s_per_epoch'] = [f"{v:.1f}" for v in d.s_per_epoch]
@@ -678,15 +676,15 @@ def cli_parser():
     p.add_argument('--bs', type=pos_int('a batch size >= 1'), default=None)
     p.add_argument('--size', type=_arg(int, lambda v: v >= 16, 'an image size >= 16 px'), default=128)
     p.add_argument('--subset', type=_arg(float, lambda v: 0 < v <= 1, 'a fraction in (0, 1]'), default=None)
-    p.add_argument('--arch', choices=('nb06',) + XRESNETS, default=None, help="default: nb06 for mnist, xresnet34 for "
-                                                                              "imagenette")
+    p.add_argument('--arch', choices=('nb06',) + XRESNETS, default=None,
+                   help="default: nb06 for mnist, xresnet34 for imagenette")
     p.add_argument('--workers', type=_arg(int, lambda v: v >= 0, 'a number of workers >= 0'), default=None,
                    help="Imagenette loader workers (default: min(4, cores))")
     p.add_argument('--data-path', type=_data_dir, default=None, help="data folder or file (default: $LISHT_DATA, "
                                                                      "../shared/data, download)")
     p.add_argument('--plot', default=None, help="save accuracy curves to this PNG")
-    p.add_argument('--no-deterministic', dest='deterministic', action='store_false', help="allow nondeterministic "
-                                                                                          "kernels")
+    p.add_argument('--no-deterministic', dest='deterministic', action='store_false',
+                   help="allow nondeterministic kernels")
     g = p.add_mutually_exclusive_group()
     g.add_argument('--verbose', action='store_true', help="print each run's epoch table")
     g.add_argument('--quiet', action='store_true', help="print only the summary")

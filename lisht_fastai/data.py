@@ -60,7 +60,7 @@ def find_data(
     else: err = 'no download source'
     raise FileNotFoundError(
         f"{what} not found. Looked for {candidates} in:\n  "
-        f"" + '\n  '.join(map(str, dict.fromkeys(p.parent for p in looked))) +
+        + '\n  '.join(map(str, dict.fromkeys(p.parent for p in looked))) +
         f"\nand fastai's download ({url}) failed: {err}\n"
         f"Pass path=..., or set {DATA_ENV} to a folder holding one of {candidates}.")
 
@@ -76,8 +76,8 @@ def _from_npz(fn, n_train=50_000):
         if missing: raise ValueError(f"{fn} lacks arrays {sorted(missing)}; it has {d.files}. Expected x_train "
                                      f"(N,28,28) uint8, y_train (N,)")
         x, y = d['x_train'], d['y_train']
-    if x.ndim != 3 or x.shape[1:] != (28, 28): raise ValueError(f"{fn}: x_train has shape {x.shape}, expected (N, 28, "
-                                                                f"28)")
+    if x.ndim != 3 or x.shape[1:] != (28, 28):
+        raise ValueError(f"{fn}: x_train has shape {x.shape}, expected (N, 28, 28)")
     # the course's mnist.pkl.gz holds pixel/256 (floats in [0, 1)); match it exactly
     x = torch.from_numpy(x.astype(np.float32) / 256. if x.dtype == np.uint8 else x.astype(np.float32))
     return _split_train(x, torch.from_numpy(y.astype(np.int64)), n_train)

@@ -106,8 +106,8 @@ def reduce_rows(
     g = (gather or _all_gather)(t)                                                 # (ranks, sites, 5 + bins + 2)
     if not (g[..., -1] == g[:1, :, -1]).all():
         raise RuntimeError("ActivationStats: the ranks called their activation layers in different orders in one "
-                           "batch; "
-                           "their stats cannot be combined. Pass reduce_ranks=False to keep each rank's own stats.")
+                           "batch; their stats cannot be combined. "
+                           "Pass reduce_ranks=False to keep each rank's own stats.")
     n, m, s = g[..., -2], g[..., 0], g[..., 1]
     N = n.sum(0)
     mean = (n * m).sum(0) / N
@@ -221,9 +221,8 @@ class ActivationStats(GuardedHookCallback):
             if not self._warned:
                 self._warned = True
                 warnings.warn(f"ActivationStats: module '{self._names[mi][0]}' ({type(m).__name__}) is called more "
-                              f"than once per forward pass; "
-                              f"each call is recorded as its own site ({self._names[mi][0]}#0, #1, ...). Give each "
-                              f"layer its own instance "
+                              f"than once per forward pass; each call is recorded as its own site "
+                              f"({self._names[mi][0]}#0, #1, ...). Give each layer its own instance "
                               f"(e.g. act_cls=get_act(...)) for stable names.")
         row = output_stats(o, self._floors[mi], self.floor_tol, (*self._ranges[mi], self.n_bins) if self.hist else None)
         self._cur.append((self._site_of[key], row, o.numel()))
@@ -387,8 +386,8 @@ def plot_layer_stats(
             v = st.layer_stats(i, phase)[s]
             ax.plot(_smooth(v, smooth), ls=ls, color=cmap(k / max(1, len(layers) - 1)),
                     label=f"{label + ' ' if label else ''}{layer_label(st, i)}")
-        ax.set_title('share near the '
-                     'floor' if s == 'near_floor' else s); ax.set_xlabel('recorded batch'); ax.grid(alpha=.3)
+        ax.set_title('share near the floor' if s == 'near_floor' else s)
+        ax.set_xlabel('recorded batch'); ax.grid(alpha=.3)
         ax.ticklabel_format(axis='y', style='plain', useOffset=False)     # a constant floor, not '1e-8 - 4.6e-1'
     axs[0].legend(fontsize=7, ncol=2)
     return axs
@@ -491,14 +490,12 @@ class NaNGuard(GuardedHookCallback):
         where = f"epoch {self.epoch}, batch {self.iter} of {self.n_iter} (training iteration {self.train_iter})"
         bad_acts = [(k, int(flags[1 + k])) for k in range(n_act) if flags[1 + k] > 0]
         hint = ("Try a lower learning rate (LiSHT-family activations usually need about half of ReLU's), an upper "
-                "clamp "
-                "(LightRelu's maxv) or gradient clipping (fastai's GradientClip).")
+                "clamp (LightRelu's maxv) or gradient clipping (fastai's GradientClip).")
         if bad_acts:
             k, _ = bad_acts[0]; mi, numel = self._order[k]
             msg = (f"Non-finite activation at {where}: first in layer {self._names[mi]}, whose {numel} outputs contain "
-                   f"NaN/Inf "
-                   f"(or overflow float32); earlier layers were finite. {len(bad_acts)} layer output(s) non-finite in "
-                   f"this batch. {hint}")
+                   f"NaN/Inf (or overflow float32); earlier layers were finite. {len(bad_acts)} layer output(s) "
+                   f"non-finite in this batch. {hint}")
         elif flags[0]: msg = f"Non-finite loss at {where} while every layer's output was finite. {hint}"
         else:
             names = [n for (n, p), f in zip([q for q in self._params if q[1].grad is not None], flags[1 + n_act:]) if f]
