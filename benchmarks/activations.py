@@ -8,6 +8,7 @@
    saves for backward;
 1b. the fused LightRelu forward alone, with the kernel's `tanh` and with the alternatives it was chosen over (each
    compiled as the kernel is, with its largest error against float64 `tanh` on [-10, 10]);
+1c. the fixed cost of one compiled call, from the forward kernel at two input sizes;
 2. one training step (forward, backward, SGD step) of the nb06 CNN at bs 512 and of XResNet34 at 64 px, bs 64;
 3. one nb06 epoch, `lisht_learner(dls, act).fit_one_cycle(1)` on MNIST.
 On a GPU it also times XResNet34 at 128 px, bs 256, channels_last, bf16 autocast.
@@ -64,10 +65,11 @@ def train_step(model, xb, yb, dev, autocast=None):
 
 
 def table(title, med, base='ReLU'):
+    "Print median times in ms, and as a ratio to row `base` unless it is None."
     w = max(32, *map(len, med))
     print(f"\n{title}")
-    print(f"{'':{w}s} {'ms':>9s} {'x ReLU':>7s}")
-    for k, t in med.items(): print(f"{k:{w}s} {t*1e3:9.3f} {t/med[base]:7.2f}")
+    print(f"{'':{w}s} {'ms':>9s} {'x ReLU' if base else '':>7s}")
+    for k, t in med.items(): print(f"{k:{w}s} {t*1e3:9.3f} {f'{t/med[base]:7.2f}' if base else ''}")
 
 
 KERNEL_ACTS = ('LightRelu', 'LiSHT', 'FTSwish', 'FTSwishPlus')
@@ -77,7 +79,8 @@ def rows(names, make):
     out = {'ReLU': ('eager', make('ReLU'))}
     for n in names:
         if n == 'ReLU': continue
-        for m in (MODES if n in KERNEL_ACTS else ('compiled',)): out[f"{n} ({m})" if n in KERNEL_ACTS else n] = (m, make(n))
+        for m in (MODES if n in KERNEL_ACTS else ('compiled',)):
+            out[f"{n} ({m})" if n in KERNEL_ACTS else n] = (m, make(n))
     return out
 
 
@@ -128,6 +131,23 @@ def tanh_forms(x, reps):
     for k, e in errs.items(): print(f"  {k:50s} {e:.1e}")
 
 
+def call_cost(x, reps):
+    """Section 1c: the fixed cost of one compiled call (dynamo's guards and wrappers around the fused loop), from the
+    LightRelu forward kernel on the smallest input that uses it (2**15 elements) and on `x`, against `torch.relu`."""
+    small = x.flatten()[:A._MIN_NUMEL].clone()
+    k = torch.compile(A._lisht_fwd, dynamic=True, options=A._COMPILE_OPTIONS)
+    fns = {'ReLU, 2**15 elements': ('eager', lambda: torch.relu(small)),
+           'LightRelu kernel, 2**15 elements': ('compiled', lambda: k(small, .46, 7.5)),
+           f'ReLU, {x.numel()} elements': ('eager', lambda: torch.relu(x)),
+           f'LightRelu kernel, {x.numel()} elements': ('compiled', lambda: k(x, .46, 7.5))}
+    with torch.no_grad(): med = in_turns(fns, reps)
+    t = list(med.values()); n = x.numel() / small.numel()
+    fixed = (n * t[1] - t[3]) / (n - 1)   # t = fixed + per-element cost * numel, solved from the two sizes
+    table("1c. the fixed cost of a compiled call: LightRelu forward kernel, no grad, CPU", med, base=None)
+    print(f"fixed cost per compiled call (straight line through the two kernel rows): {fixed*1e6:.1f} us; "
+          f"a forward+backward makes two such calls")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--reps', type=int, default=20, help='repetitions of the one-call and train-step timings (>= 1)')
@@ -148,6 +168,7 @@ def main():
         table("1. one call, forward+backward, 512x8x14x14 float32, CPU", med)
 
         tanh_forms(x, a.reps * 5)
+        call_cost(x, a.reps * 10)
 
         xb, yb = torch.randn(512, 1, 28, 28), torch.randint(0, 10, (512,))
         def nb06(n):
