@@ -132,8 +132,9 @@ def tanh_forms(x, reps):
 
 
 def call_cost(x, reps):
-    """Section 1c: the fixed cost of one compiled call (dynamo's guards and wrappers around the fused loop), from the
-    LightRelu forward kernel on the smallest input that uses it (2**15 elements) and on `x`, against `torch.relu`."""
+    """Section 1c: the fixed cost of one compiled call (all but the per-element work: dynamo's guards, the Python
+    wrappers, starting the loop's threads), from the LightRelu forward kernel on the smallest input that uses it
+    (2**15 elements) and on `x`, with `torch.relu` on both for scale."""
     small = x.flatten()[:A._MIN_NUMEL].clone()
     k = torch.compile(A._lisht_fwd, dynamic=True, options=A._COMPILE_OPTIONS)
     fns = {'ReLU, 2**15 elements': ('eager', lambda: torch.relu(small)),

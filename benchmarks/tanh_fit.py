@@ -1,6 +1,6 @@
 """Fit the rational `tanh` of the fused kernels: `tanh(x) ~ x*P(x^2)/Q(x^2)` on [0, c], clamped at +-c beyond.
 
-    python benchmarks/tanh_fit.py        # ~1 minute on 2 CPU cores
+    python benchmarks/tanh_fit.py        # ~10 seconds on 2 CPU cores
 
 For each size of P and Q (numbers of coefficients) it finds the coefficients that minimise the largest relative
 error (so that `x*tanh(x)` stays accurate near zero), by linear programming on the linearised error
