@@ -18,10 +18,10 @@ drift of the machine hits every row alike; ratios compare rows of this one run. 
 import argparse, time, statistics, warnings, torch, torch.nn as nn
 from functools import partial
 warnings.filterwarnings('ignore', category=FutureWarning)
-from lisht_fastai.activations import (LiSHT, LightRelu, GeneralRelu, FTSwish, FTSwishPlus, flush_denormals,
-                                      set_kernels, kernel_mode)
+from lisht_fastai.activations import LiSHT, LightRelu, GeneralRelu, FTSwish, FTSwishPlus
+from lisht_fastai.kernels import flush_denormals, set_kernels, kernel_mode
 from lisht_fastai.models import nb06_cnn, xresnet
-from lisht_fastai import activations as A
+from lisht_fastai import kernels as A
 
 ACTS = {'ReLU': nn.ReLU, 'LightRelu': LightRelu, 'LiSHT': LiSHT, 'FTSwish': FTSwish, 'FTSwishPlus': FTSwishPlus,
         'GeneralRelu(.1,.4,6)': partial(GeneralRelu, .1, .4, 6.), 'SiLU': nn.SiLU}

@@ -7,7 +7,7 @@ through `run_one`, alternating deterministic=True/False (and which of the two go
 It also checks that two deterministic runs gave identical losses.
 """
 import argparse, statistics
-from lisht_fastai.compare import RunConfig, run_one
+from lisht_fastai.runs import RunConfig, run_one
 
 
 def main():

@@ -9,7 +9,8 @@ import argparse, time, torch
 from fastai.callback.hook import ActivationStats as FastaiActivationStats
 from lisht_fastai.data import mnist_dls
 from lisht_fastai.learner import lisht_learner
-from lisht_fastai.stats import ActivationStats, NaNGuard
+from lisht_fastai.stats import ActivationStats
+from lisht_fastai.guard import NaNGuard
 
 
 def one_epoch(dls, act, cbs, stats):

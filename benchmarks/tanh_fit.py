@@ -9,7 +9,7 @@ error of the float32 evaluation against float64 `tanh`: absolute on [-10, 10], r
 cost is one multiply-add per coefficient beyond the first, plus one division. Beyond the clamp point c the function is
 constant, within its error of +-1 (Eigen's float `tanh`, the kernels' first form, has the 7/4 row's shape, degree 13
 over 6, and saturates at exactly +-1). Section 1b of `benchmarks/activations.py` times the forms;
-nbs/00_activations.ipynb holds the chosen coefficients and tests them.
+nbs/00a_kernels.ipynb holds the chosen coefficients and tests them.
 """
 import argparse
 import numpy as np, torch

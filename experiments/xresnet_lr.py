@@ -13,10 +13,10 @@ warnings.filterwarnings('ignore')
 import torch
 from fastai.optimizer import Adam
 from fastai.callback.schedule import valley, slide, steep, minimum
-from lisht_fastai.activations import resolve_act
+from lisht_fastai.registry import resolve_act, parse_act
 from lisht_fastai.data import imagenette_dls
 from lisht_fastai.learner import lisht_learner
-from lisht_fastai.compare import parse_act, seeded
+from lisht_fastai.runs import seeded
 
 OUT = Path(__file__).parent / 'xresnet_lr' / 'lr_find.jsonl'
 ACTS = ['relu', 'lightrelu(maxv=16)', 'generalrelu(leak=.1,sub=.4,maxv=6)', 'ftswish', 'lightrelu(maxv=8)', 'lisht']

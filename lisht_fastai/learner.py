@@ -15,8 +15,10 @@ from fastai.callback.core import Callback
 from fastai.optimizer import Adam
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
 from fastai.metrics import accuracy
-from .activations import ACTS, resolve_act, act_name, set_flush_denormal
-from .stats import ActivationStats, NaNGuard, GuardedLearner, on_fit_error
+from .registry import ACTS, resolve_act, act_name
+from .kernels import set_flush_denormal
+from .stats import ActivationStats
+from .guard import NaNGuard, GuardedLearner, on_fit_error
 from .models import nb06_cnn, xresnet, XRESNETS
 
 # %% auto #0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch.nn as nn
 from fastai.layers import Flatten, ResBlock
 from fastai.vision.models.xresnet import XResNet
-from .activations import get_act
+from .registry import get_act
 
 # %% auto #0
 __all__ = ['XRESNET_LAYERS', 'BLOCKS', 'XRESNETS', 'nb06_cnn', 'CleanPathBlock', 'xresnet']

@@ -21,7 +21,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 # notebook -> page, as nbdev names them (output-file): the numeric prefix goes
 PAGES = {p.name: ('index' if p.stem == 'index' else re.sub(r'^\d+[a-z]?_', '', p.stem)) + '.html'
          for p in sorted((ROOT / 'nbs').glob('*.ipynb')) if not p.name.startswith('_')}
-MODULES = {'activations', 'stats', 'data', 'models', 'learner', 'compare', 'distrib'}
+MODULES = set(importlib.import_module('lisht_fastai.all').MODULES)   # every chapter's module
 EXPERIMENTS = ['mnist_nb06.html', 'imagenette.html']
 
 

@@ -35,7 +35,7 @@ def test_console_script():
 
 
 def test_bad_act_spec_exits_2(tmp_path, capsys):
-    from lisht_fastai.compare import main
+    from lisht_fastai.cli import main
     with pytest.raises(SystemExit) as e: main(['mnist', '--acts', 'lightrlu', '--out', str(tmp_path)])
     assert e.value.code == 2 and "Did you mean 'lightrelu'" in capsys.readouterr().err
 

@@ -4,7 +4,8 @@ DataLoader workers); another seed gives another run."""
 import os, subprocess, sys
 from pathlib import Path
 import pytest
-from lisht_fastai.compare import compare, load_results
+from lisht_fastai.compare import compare
+from lisht_fastai.report import load_results
 
 TINY_INETTE = dict(epochs=1, size=32, subset=0.02, bs=16, arch='xresnet18', num_workers=2)
 

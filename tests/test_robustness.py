@@ -5,7 +5,8 @@ import gc, json, math, warnings
 import pytest, torch, torch.nn as nn
 from fastai.callback.core import Callback, CancelFitException
 from fastai.learner import load_learner
-from lisht_fastai.activations import ACTS, get_act, LightRelu
+from lisht_fastai.registry import ACTS, get_act
+from lisht_fastai.activations import LightRelu
 from lisht_fastai.stats import ActivationStats
 from lisht_fastai.learner import lisht_learner
 from helpers import synthetic, synthetic_dls, n_hooks, Boom, fit_quietly
@@ -196,10 +197,10 @@ def test_two_seeded_runs_are_identical():
 
 
 # --- bad input: each a clear message -------------------------------------------------------------------------
-def test_unknown_activation_names():      # get_act's own messages: nbs/00_activations
+def test_unknown_activation_names():      # get_act's own messages: nbs/00c_registry
     with pytest.raises(ValueError, match=r"Unknown activation 'tanhexp'.*Known names: "):
         lisht_learner(synthetic_dls(*synthetic(64), 32), act='tanhexp')
-    from lisht_fastai.compare import parse_act
+    from lisht_fastai.registry import parse_act
     with pytest.raises(ValueError, match=r"Unknown activation 'swsh'"):
         parse_act('swsh(threshold=1)')
 
@@ -221,7 +222,7 @@ def test_data_paths_that_do_not_exist(tmp_path):
 
 
 def test_corrupt_results_file(tmp_path):
-    from lisht_fastai.compare import compare, main, RESULTS_HEADER
+    from lisht_fastai.all import compare, main, RESULTS_HEADER
     fn = tmp_path / 'results.jsonl'
     fn.write_text(json.dumps(RESULTS_HEADER) + '\n{"config": \n{"config": {}}\n')       # corrupt before the last line
     with pytest.raises(ValueError, match=r"results\.jsonl, line 2: corrupt JSON .*delete that line"):
