@@ -170,8 +170,12 @@ def _run_all(cfgs, store, prog, data_path, deterministic, num_workers, wait):
             if lock is not None and cfg.key in store.done():    # finished by another process meanwhile
                 prog.k += 1; continue
             prog.start(cfg)
-            rec = run_one(cfg, data_path, deterministic, cbs=[prog], num_workers=num_workers)
-            if is_rank0(): store.append(rec)       # one writer; the other ranks wait until the run is on disk
+            ck = store.checkpoint_path(cfg)
+            rec = run_one(cfg, data_path, deterministic, cbs=[prog], num_workers=num_workers, checkpoint=ck,
+                          say=prog.write)
+            if is_rank0():
+                store.append(rec)                   # one writer; the other ranks wait until the run is on disk
+                ck.unlink(missing_ok=True)          # the record holds what the checkpoint was for
             distrib_barrier()
             prog.finish(rec)
         finally:

@@ -129,7 +129,16 @@ class ResultsStore:
     ):
         "A lock held while `cfg` trains, so that no other process trains it at the same time."
         (self.folder / '.locks').mkdir(exist_ok=True)
-        return FileLock(str(self.folder / '.locks' / (hashlib.sha1(cfg.key.encode()).hexdigest()[:20] + '.lock')))
+        return FileLock(str(self.folder / '.locks' / (self.run_id(cfg) + '.lock')))
+
+    @staticmethod
+    def run_id(cfg): return hashlib.sha1(cfg.key.encode()).hexdigest()[:20]    # one exact config, one name
+
+    def checkpoint_path(self,
+        cfg, # the RunConfig
+    ):
+        "Where `cfg`'s checkpoint lives while it trains (`run_one`'s `checkpoint`); deleted once its record is in."
+        return self.folder / 'checkpoints' / (self.run_id(cfg) + '.pt')
 
     def done(self):
         "key -> record of every finished run."
