@@ -33,6 +33,7 @@ epoch of the whole table and the GPU's utilisation (nvidia-smi, sampled every se
 import argparse, hashlib, json, math, multiprocessing as mp, os, random, subprocess, tempfile, time, traceback
 import warnings
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 warnings.filterwarnings('ignore', category=FutureWarning)
 import numpy as np, torch
@@ -42,11 +43,9 @@ from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 from fastai.data.transforms import get_image_files
 from fastai.optimizer import Adam, OptimWrapper
-from fastai.torch_core import norm_bias_params
+from fastai.torch_core import norm_bias_params, TensorImage
 from fastai.vision.core import imagenet_stats
 from fastai.vision.augment import RandomResizedCropGPU
-from fastai.torch_core import TensorImage
-from functools import partial
 from lisht_fastai.all import *
 
 COURSE_ACTS = ['relu', 'lightrelu(maxv=16)', 'generalrelu(leak=.1,sub=.4,maxv=6)', 'ftswish', 'lisht',
@@ -78,7 +77,8 @@ def _decode(args):
     fs, px = args
     out = np.empty((len(fs), 3, px, px), np.uint8)
     for i, f in enumerate(fs):
-        try: im = Image.open(f).convert('RGB')
+        try:
+            with Image.open(f) as im0: im = im0.convert('RGB')
         except Exception as e: raise ValueError(f"cannot read image {f}: {type(e).__name__}: {e}") from None
         if im.size != (px, px): im = im.resize((px, px), Image.BICUBIC)   # squash, as the 128 px set was made
         out[i] = np.asarray(im).transpose(2, 0, 1)
@@ -325,7 +325,7 @@ def options(argv=None):
 
 def status(o, n_todo, util):
     log = Path(o['out']) / 'epochs.log'
-    n_ep = len(log.read_text().splitlines()) if log.exists() else 0
+    n_ep = (len(log.read_text().splitlines()) if log.exists() else 0) - o['log0']
     u = [s[1] for s in util[-30:]]
     n_runs = len(ResultsStore(o['out']).read())
     say(o, f"{n_runs} runs in the results file, {n_ep}/{n_todo * o['epochs']} epochs of this call done" +
@@ -350,21 +350,25 @@ def run_workers(o, todo):
         p.join(10)
     return util
 
-def summary(o, util, n_train):
-    "Print the results table, seconds per epoch and GPU utilisation; write them to OUT/summary.json."
-    runs = [r for r in load_results(o['out'])] if (Path(o['out']) / 'results.jsonl').exists() else []
-    wall = time.time() - o['t0']
-    eps = [e['seconds'] for r in runs for e in r['epochs']]
-    s = dict(runs=len(runs), wall_s=wall, procs=o['procs'], epochs=len(eps),
-             s_per_epoch_per_run=float(np.mean(eps)) if eps else None,
-             wall_s_per_epoch=wall / len(eps) if eps else None, train_images_per_s=len(eps) * n_train / wall,
+def summary(o, util, todo, n_train):
+    "Print the results table, seconds per epoch and GPU utilisation of this call; write them to OUT/summary.json."
+    runs = load_results(o['out']) if (Path(o['out']) / 'results.jsonl').exists() else []
+    keys, wall = {c.key for c in todo}, time.time() - o['t0']
+    now = [r for r in runs if RunConfig.from_dict(r['config']).key in keys]
+    eps = [e['seconds'] for r in now for e in r['epochs']]
+    s = dict(runs=len(runs), trained_now=len(now), planned_now=len(todo), wall_s=wall, procs=o['procs'],
+             epochs_now=len(eps), s_per_epoch_per_run=float(np.mean(eps)) if eps else None,
+             wall_s_per_epoch=wall / len(eps) if eps else None,
+             train_images_per_wall_s=len(eps) * n_train / wall,
              gpu_util_mean=float(np.mean([u[1] for u in util])) if util else None,
              gpu_mem_max_mib=float(np.nanmax([u[2] for u in util])) if util else None)
     (Path(o['out']) / 'summary.json').write_text(json.dumps(s, indent=1))
-    print(f"\n{len(runs)} runs in {o['out']}/results.jsonl; this call: {wall:.0f} s wall, {o['procs']} runs at once")
+    print(f"\n{len(runs)} runs in {o['out']}/results.jsonl; this call trained {s['trained_now']} of {len(todo)} in "
+          f"{wall:.0f} s, {o['procs']} at once")
     if eps: print(f"seconds per epoch: {s['s_per_epoch_per_run']:.1f} per run (sharing the device); "
-                  f"{s['wall_s_per_epoch']:.2f} s of wall time per epoch of the table")
-    if util: print(f"GPU utilisation: mean {s['gpu_util_mean']:.0f}% over {len(util)} samples, "
+                  f"{s['wall_s_per_epoch']:.2f} s of this call's wall time per epoch; "
+                  f"{s['train_images_per_wall_s']:.0f} training images/s")
+    if util: print(f"GPU utilisation (nvidia-smi): mean {s['gpu_util_mean']:.0f}% over {len(util)} samples, "
                    f"memory up to {s['gpu_mem_max_mib'] / 1024:.1f} GiB")
     if runs:
         print(format_table(results_table(runs)).to_string())
@@ -383,12 +387,13 @@ def main(argv=None):
     todo = [c for c in cfgs if c.key not in done]
     say(o, f"{len(cfgs) - len(todo)} of {len(cfgs)} runs already in {store.path}, {len(todo)} to run on {args.device}, "
            f"{args.procs} at once; data {args.data} ({len(files)} images)")
-    util = []
+    log, util = Path(args.out) / 'epochs.log', []
+    o['log0'] = len(log.read_text().splitlines()) if log.exists() else 0
     if todo:
         o['cache'] = str(cached_images(files, classes, args.px, args.cache))
         say(o, f"images decoded: {o['cache']}")
         os.environ.setdefault('TORCHINDUCTOR_COMPILE_THREADS', '1')     # no compile pool per worker process
         util = run_workers(o, todo)
-    summary(o, util, sum(f.parent.parent.name == 'train' for f in files))
+    summary(o, util, todo, sum(f.parent.parent.name == 'train' for f in files))
 
 if __name__ == '__main__': main()
