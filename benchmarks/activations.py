@@ -72,7 +72,7 @@ def table(title, med, base='ReLU'):
     for k, t in med.items(): print(f"{k:{w}s} {t*1e3:9.3f} {f'{t/med[base]:7.2f}' if base else ''}")
 
 
-KERNEL_ACTS = ('LightRelu', 'LiSHT', 'FTSwish', 'FTSwishPlus')
+KERNEL_ACTS = ('LightRelu', 'LiSHT', 'FTSwish', 'FTSwishPlus', 'GeneralRelu(.1,.4,6)')
 
 def rows(names, make):
     "ReLU first; the LiSHT family and FTSwish with both kernels; the others once."
@@ -137,10 +137,11 @@ def call_cost(x, reps):
     (2**15 elements) and on `x`, with `torch.relu` on both for scale."""
     small = x.flatten()[:A._MIN_NUMEL].clone()
     k = torch.compile(A._lisht_fwd, dynamic=True, options=A._COMPILE_OPTIONS)
+    p, xf = torch.tensor([.46, 7.5]), x.view(-1)          # the kernel's inputs: flat, parameters as a tensor
     fns = {'ReLU, 2**15 elements': ('eager', lambda: torch.relu(small)),
-           'LightRelu kernel, 2**15 elements': ('compiled', lambda: k(small, .46, 7.5)),
+           'LightRelu kernel, 2**15 elements': ('compiled', lambda: k(small, p)),
            f'ReLU, {x.numel()} elements': ('eager', lambda: torch.relu(x)),
-           f'LightRelu kernel, {x.numel()} elements': ('compiled', lambda: k(x, .46, 7.5))}
+           f'LightRelu kernel, {x.numel()} elements': ('compiled', lambda: k(xf, p))}
     with torch.no_grad(): med = in_turns(fns, reps)
     t = list(med.values()); n = x.numel() / small.numel()
     fixed = (n * t[1] - t[3]) / (n - 1)   # t = fixed + per-element cost * numel, solved from the two sizes
@@ -175,11 +176,12 @@ def main():
         def nb06(n):
             torch.manual_seed(0); return train_step(nb06_cnn(ACTS[n]), xb, yb, 'cpu')
         table("2a. nb06 CNN train step, bs 512, CPU",
-              in_turns(rows(['LightRelu', 'LiSHT', 'FTSwish'], nb06), a.reps * 2))
+              in_turns(rows(['LightRelu', 'LiSHT', 'FTSwish', 'GeneralRelu(.1,.4,6)'], nb06), a.reps * 2))
         xi, yi = torch.randn(64, 3, 64, 64), torch.randint(0, 10, (64,))
         def xr(n):
             torch.manual_seed(0); return train_step(xresnet('xresnet34', ACTS[n]), xi, yi, 'cpu')
-        table("2b. XResNet34 train step, 64 px, bs 64, CPU", in_turns(rows(['LightRelu', 'FTSwish'], xr), a.reps))
+        table("2b. XResNet34 train step, 64 px, bs 64, CPU",
+              in_turns(rows(['LightRelu', 'FTSwish', 'GeneralRelu(.1,.4,6)'], xr), a.reps))
 
         if torch.cuda.is_available():
             xg, yg = torch.randn(256, 3, 128, 128, device='cuda').to(memory_format=torch.channels_last), \

@@ -77,15 +77,16 @@ class GeneralRelu(BoundedActivation):
     _repr_args = ('leak', 'sub', 'maxv')
     def __init__(
         self,
-        leak=None, # negative slope; None: plain ReLU
-        sub=None,  # shift down after the ReLU (the course used 0.4); None: none
-        maxv=None, # upper clamp (the course used 6); None: none
+        leak=None,  # negative slope; None: plain ReLU
+        sub=None,   # shift down after the ReLU (the course used 0.4); None: none
+        maxv=None,  # upper clamp (the course used 6); None: none
+        fused=True, # one fused loop per direction, saving only x; False: plain ops (`general_relu_ref`)
     ):
         super().__init__()
         self.leak = check_number('leak', leak, positive=True)
-        self.sub, self.maxv = check_number('sub', sub), check_number('maxv', maxv)
+        self.sub, self.maxv, self.fused = check_number('sub', sub), check_number('maxv', maxv), fused
         self._check_clamp()
-    def forward(self, x): return general_relu(x, self.leak, self.sub, self.maxv)
+    def forward(self, x): return (general_relu if self.fused else general_relu_ref)(x, self.leak, self.sub, self.maxv)
     @property
     def low(self): return -math.inf if self.leak else -(self.sub or 0.)
     @property

@@ -4,19 +4,18 @@
 
 # %% ../nbs/00a_kernels.ipynb #27bfdce5
 from __future__ import annotations
-import os, math, difflib, functools, inspect, contextlib, logging, warnings
-from dataclasses import dataclass
-from typing import Callable
+import os, math, contextlib, logging, warnings, hashlib, collections
 import numpy as np
-import torch, torch.nn as nn, torch.nn.functional as F
+import torch, torch.nn.functional as F
 from torch.autograd import Function
 # fastai's layers module still calls torch.jit.script at import (a deprecation of theirs, not a user's concern);
 # `lisht_fastai.all` imports this module first, so the filter is in place before fastai loads
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
-__all__ = ['check_number', 'lisht_ref', 'light_relu_ref', 'ftswish_ref', 'kernel_mode', 'set_kernels', 'lisht', 'light_relu',
-           'ftswish', 'general_relu', 'denormals_flushed', 'set_flush_denormal', 'flush_denormals']
+__all__ = ['check_number', 'lisht_ref', 'light_relu_ref', 'ftswish_ref', 'general_relu_ref', 'kernel_mode', 'set_kernels',
+           'kernel_stats', 'lisht', 'light_relu', 'ftswish', 'general_relu', 'denormals_flushed', 'set_flush_denormal',
+           'flush_denormals']
 
 # %% ../nbs/00a_kernels.ipynb #81be54bf
 def check_number(name, v, allow_none=True, positive=False):
@@ -47,6 +46,13 @@ def ftswish_ref(x, threshold=-0.2):
     "The forum's FTSwish without the `cuda:0` tensor: `x*sigmoid(x)+T` for `x>=0`, else `T`."
     return F.relu(x) * torch.sigmoid(x) + threshold
 
+def general_relu_ref(x, leak=None, sub=None, maxv=None):
+    "The course's GeneralRelu, without in-place ops on tensors autograd saved."
+    x = F.leaky_relu(x, leak) if leak is not None else F.relu(x)
+    if sub  is not None: x = x - sub
+    if maxv is not None: x = x.clamp_max(maxv)
+    return x
+
 # %% ../nbs/00a_kernels.ipynb #86f1dd56
 def _tanh_rational(x):
     "tanh within 5e-7 (relative) with multiply-adds and one division, so a fused loop vectorises."
@@ -57,37 +63,51 @@ def _tanh_rational(x):
     q = ((0.00019773094690505853 * x2 + 0.022883579773034724) * x2 + 0.46053225318529045) * x2 + 1.0
     return x * p / q
 
-# The kernels compute in float32 whatever the input's dtype (half-precision coefficients would underflow) and return
-# the input's dtype: the casts fuse into the loop.
-def _lisht_fwd(x, sub: float, maxv: float):
+# The compiled bodies take `x` (and `grad`) flat and their parameters as one float32 tensor `p`; they compute in float32
+# whatever the input's dtype (half-precision coefficients would underflow) and return the input's dtype.
+def _lisht_fwd(x, p):                        # p: sub, maxv
     xf = x.float()
-    return (xf * _tanh_rational(xf) - sub).clamp_max(maxv).to(x.dtype)
-def _lisht_bwd(x, grad, sub: float, maxv: float):
-    xf = x.float(); t = _tanh_rational(xf)
-    return torch.where(xf * t - sub > maxv, 0., (t + xf * (1 - t * t)) * grad.float()).to(grad.dtype)
+    return torch.minimum(xf * _tanh_rational(xf) - p[0], p[1]).to(x.dtype)
+def _lisht_bwd(x, grad, p):
+    xf = x.float(); t = _tanh_rational(xf); a = xf.abs()
+    e = torch.exp(-2 * a); r = 1 / (1 + e); th = (1 - e) * r      # sech^2 = 4e r^2, tanh|x| = (1-e) r (see above)
+    d = torch.where(a > 0.55, torch.where(xf < 0, -th, th), t) + xf.clamp(-64., 64.) * (4 * e * r * r)
+    return torch.where(xf * t - p[0] > p[1], 0., d * grad.float()).to(x.dtype)
 
-def _ftswish_fwd(x, threshold: float):   # `x <= 0` rather than `x > 0`: a NaN input gives NaN, as in the plain form
+def _ftswish_fwd(x, p):   # p: threshold. `x <= 0` rather than `x > 0`: a NaN input gives NaN, as in the plain form
     xf = x.float()
-    return (torch.where(xf <= 0, 0., xf * (0.5 + 0.5 * _tanh_rational(0.5 * xf))) + threshold).to(x.dtype)
-def _ftswish_bwd(x, grad):
-    xf = x.float(); s = 0.5 + 0.5 * _tanh_rational(0.5 * xf)     # sigmoid(x) = (1 + tanh(x/2)) / 2
-    return torch.where(xf <= 0, 0., s * (1 + xf * (1 - s)) * grad.float()).to(grad.dtype)
+    return (torch.where(xf <= 0, 0., xf * (0.5 + 0.5 * _tanh_rational(0.5 * xf))) + p[0]).to(x.dtype)
+def _ftswish_bwd(x, grad, p):
+    xf = x.float(); e = torch.exp(-xf.abs()); s = 1 / (1 + e)       # sigmoid(x) for x > 0, and 1 - s = e s
+    return torch.where(xf <= 0, 0., (s + xf.clamp_max(128.) * e * s * s) * grad.float()).to(x.dtype)
 
-_eager_lisht_fwd = light_relu_ref      # the plain forms are the references above (sub 0. and maxv inf switch off)
+def _grelu_pre(xf, p):   # p: leak, lo, sub, maxv; lo = 0 for a plain ReLU (so -inf * 0 is not NaN), else -inf
+    return torch.where(xf > 0, xf, p[0] * torch.maximum(xf, p[1])) - p[2]
+def _grelu_fwd(x, p): return torch.minimum(_grelu_pre(x.float(), p), p[3]).to(x.dtype)
+def _grelu_bwd(x, grad, p):
+    xf = x.float(); g = grad.float()
+    return torch.where(_grelu_pre(xf, p) > p[3], 0., torch.where(xf > 0, g, p[0] * g)).to(x.dtype)
+
+# the plain forms: the references above, and derivatives written as the compiled ones (exact far from 0)
+_eager_lisht_fwd, _eager_ftswish_fwd = light_relu_ref, ftswish_ref   # sub 0. and maxv inf switch those parts off
 def _eager_lisht_bwd(x, grad, sub, maxv):
-    t = torch.tanh(x)
-    return torch.where(x * t - sub > maxv, 0., torch.addcmul(t, x, 1 - t * t) * grad)
-
-_eager_ftswish_fwd = ftswish_ref
-def _eager_ftswish_bwd(x, grad):
-    s = torch.sigmoid(x)
-    return torch.where(x <= 0, 0., torch.addcmul(s, s, x * (1 - s)) * grad)
+    t, e = torch.tanh(x), torch.exp(-2 * x.abs())
+    return torch.where(x * t - sub > maxv, 0., (t + x.clamp(-64., 64.) * (4 * e / (1 + e) ** 2)) * grad)
+def _eager_ftswish_bwd(x, grad, threshold):
+    e, s = torch.exp(-x.abs()), torch.sigmoid(x)
+    return torch.where(x <= 0, 0., (s + x.clamp_max(128.) * e * s * s) * grad)
+def _eager_grelu_fwd(x, leak, lo, sub, maxv): return general_relu_ref(x, leak or None, sub, maxv)
+def _eager_grelu_bwd(x, grad, leak, lo, sub, maxv):
+    return torch.where(general_relu_ref(x, leak or None, sub) > maxv, 0., torch.where(x > 0, grad, leak * grad))
 
 # %% ../nbs/00a_kernels.ipynb #3cb07548
 _KERNEL_MODES = ('compiled', 'eager')
 _MIN_NUMEL = 1 << 15
-_kernels = dict(mode=None, compiled={})
 _COMPILE_OPTIONS = {'cpp.enable_floating_point_contract_flag': 'fast'}   # a*b+c as one FMA (this kernel only)
+# compiled: kernel -> compiled fn; params: (values, device) -> tensor; ready / plain: (kernel, dtype, device) keys
+# compiled once / sent to plain ops; forked: in a forked child; noted: the cold-cache warning was given
+_kernels = dict(mode=None, compiled={}, params={}, ready=set(), plain=set(), forked=False, noted=False)
+_stats = collections.Counter()
 
 def _check_mode(mode, where):
     if mode not in _KERNEL_MODES:
@@ -95,7 +115,7 @@ def _check_mode(mode, where):
     return mode
 
 def kernel_mode():
-    "The kernels the LiSHT family and FTSwish use now: 'compiled' (fused loops) or 'eager' (plain torch ops)."
+    "The kernels the LiSHT family, FTSwish and GeneralRelu use now: 'compiled' (fused loops) or 'eager' (plain ops)."
     if _kernels['mode'] is None:
         _kernels['mode'] = _check_mode(os.environ.get('LISHT_KERNELS', 'compiled'), 'environment variable '
                                                                                     'LISHT_KERNELS')
@@ -104,78 +124,174 @@ def kernel_mode():
 def set_kernels(
     mode='compiled', # 'compiled': one fused loop per direction (torch.compile, on first use); 'eager': plain torch ops
 ):
-    "Choose the kernels of the LiSHT family and FTSwish; returns the previous mode."
+    "Choose the kernels of the LiSHT family, FTSwish and GeneralRelu; returns the previous mode."
     prev = kernel_mode()
     _kernels['mode'] = _check_mode(mode, 'set_kernels')
     return prev
+
+def kernel_stats():
+    "Counts since import: kernel calls run `compiled` and on `plain` ops, and the compiled `versions` built."
+    return dict(compiled=_stats['compiled'], plain=_stats['plain'], versions=_stats['versions'])
+
+def _after_fork_in_child(): _kernels['forked'] = True
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 def _tracing():
     return torch.compiler.is_compiling() or torch.compiler.is_exporting() or torch._C._are_functorch_transforms_active()
 
 def _use_compiled(x):
-    return (kernel_mode() == 'compiled' and x.dtype in (torch.float32, torch.float16, torch.bfloat16)
-            and x.device.type in ('cpu', 'cuda') and x.numel() >= _MIN_NUMEL and not torch.is_grad_enabled()
-            and not _tracing())
+    return (kernel_mode() == 'compiled' and not _kernels['forked'] and not torch.is_grad_enabled()
+            and x.dtype in (torch.float32, torch.float16, torch.bfloat16) and x.device.type in ('cpu', 'cuda')
+            and x.numel() >= _MIN_NUMEL)
 
-def _no_cuda_note(record):
-    "Drop torch's 'No CUDA runtime is found' log line, printed when a CPU-only machine compiles its first kernel."
-    return 'No CUDA runtime is found' not in record.getMessage()
+def _quiet_torch_logs(record):
+    "Drop torch's log lines this module says better: no CUDA on a CPU-only machine, a kernel's recompile limit."
+    msg = record.getMessage()
+    return not ('No CUDA runtime is found' in msg
+                or 'hit config.' in msg and any(f"'{f.__name__}'" in msg for f in _kernels['compiled']))
 
+def _backend(gm, example_inputs, **kwargs):
+    "Inductor, counting the versions it builds."
+    from torch._inductor import compile as inductor_compile
+    _stats['versions'] += 1
+    return inductor_compile(gm, example_inputs, _COMPILE_OPTIONS)
+
+def _start_autograd_engine():
+    "One tiny backward, so that autograd's engine starts before anything compiles (see \"Forked processes\")."
+    try:
+        with torch.inference_mode(False), torch.enable_grad():
+            t = torch.zeros((), requires_grad=True); torch.autograd.grad(t * 1., t)
+    except RuntimeError: pass   # only forked children need it: never a reason not to compile
+
+def _compiled(fn):
+    k = _kernels['compiled'].get(fn)
+    if k is None:
+        if not _kernels['compiled']:
+            _start_autograd_engine()
+            for name in ('torch.utils.cpp_extension', 'torch._dynamo.convert_frame'):
+                logging.getLogger(name).addFilter(_quiet_torch_logs)
+        k = _kernels['compiled'][fn] = torch.compile(fn, dynamic=True, fullgraph=True, backend=_backend)
+    return k
+
+# %% ../nbs/00a_kernels.ipynb #f353f913
 def _plain(t):
     "A tensor subclass (fastai's `TensorImage`, ...) as a plain tensor: the compiler traces plain tensors only."
     return t.as_subclass(torch.Tensor) if isinstance(t, torch.Tensor) and type(t) is not torch.Tensor else t
 
 def _like(y, x):
-    "`y` with the subclass and metadata of `x`, as the plain ops would have returned it."
-    y = y.as_subclass(type(x)); y.__dict__.update(getattr(x, '__dict__', {}))
+    "`y` with the subclass and metadata of `x`, as the plain ops would have returned it (not a view, as they)."
+    y = torch.Tensor._make_subclass(type(x), y); y.__dict__.update(getattr(x, '__dict__', {}))
     return y
 
-def _kernel(fn, eager, *args):
-    "Run `fn` compiled into one fused loop where that applies (see above), else `eager`, with the same arguments."
-    if _use_compiled(args[0]):
-        try:
-            k = _kernels['compiled'].get(fn)
-            if k is None:
-                k = _kernels['compiled'][fn] = torch.compile(fn, dynamic=True, options=_COMPILE_OPTIONS)
-                log = logging.getLogger('torch.utils.cpp_extension')
-                if _no_cuda_note not in log.filters: log.addFilter(_no_cuda_note)
-            y = k(*[_plain(a) for a in args])
-            return y if type(args[0]) is torch.Tensor else _like(y, args[0])
-        except Exception as e:
-            _kernels['mode'] = 'eager'
-            warnings.warn(f"lisht_fastai: compiling the {fn.__name__} kernel failed ({type(e).__name__}: "
-                          f"{str(e)[:300]}); "
-                          f"the LiSHT family and FTSwish use plain torch ops from now on (set_kernels('eager') skips "
-                          f"the attempt)")
-    return eager(*args)
+def _dense(t):
+    "True if `t`'s elements fill one block of memory, without gaps or overlaps, in any order of dimensions."
+    n = 1
+    for size, stride in sorted((d for d in zip(t.shape, t.stride()) if d[0] != 1), key=lambda d: d[1]):
+        if stride != n: return False
+        n *= size
+    return True
 
-class _LiSHTFn(Function):
-    @staticmethod
-    def forward(ctx, x, sub, maxv):
-        ctx.save_for_backward(x)
-        ctx.consts = (0. if sub is None else sub, math.inf if maxv is None else maxv)
-        return _kernel(_lisht_fwd, _eager_lisht_fwd, x, *ctx.consts)
+def _flat(t):
+    "`t`'s elements in memory order as a 1-D tensor that is not a view (dynamo would guard on the base's shape)."
+    return (t.view(-1) if t.is_contiguous() else t.as_strided((t.numel(),), (1,))).detach()
 
-    @staticmethod
+def _params(vals, device):
+    p = _kernels['params'].get((vals, device))
+    if p is None: p = _kernels['params'][(vals, device)] = torch.tensor(vals, dtype=torch.float32, device=device)
+    return p
+
+def _run_compiled(fn, vals, x, grad):
+    "`fn` compiled, on flat views of `x` and `grad`, with its parameters `vals` as a tensor (see above)."
+    x = _plain(x).detach()
+    if not _dense(x): x = x.contiguous()
+    args = [_flat(x)]
+    if grad is not None:
+        grad = _plain(grad)
+        if grad.stride() != x.stride() or grad.dtype != x.dtype: grad = torch.empty_like(x).copy_(grad)
+        args.append(_flat(grad))
+    args.append(_params(vals, x.device))
+    k, dev = _compiled(fn), x.device.type
+    with torch._C.DisableTorchFunctionSubclass():   # the state a subclass's backward runs in: one version for both
+        if torch.is_autocast_enabled(dev) or torch.is_autocast_enabled('cpu'):
+            with torch.autocast(dev, enabled=False), torch.autocast('cpu', enabled=False): y = k(*args)
+        else: y = k(*args)
+    return y.as_strided(x.shape, x.stride()).detach()   # not a view: in-place ops on the output stay allowed
+
+# %% ../nbs/00a_kernels.ipynb #de526266
+def _marker(fn, x):
+    "A file in inductor's cache directory that says `fn` was compiled on this machine for `x`'s dtype and device."
+    from torch._inductor.runtime.cache_dir_utils import cache_dir
+    code = (fn.__code__.co_code, fn.__code__.co_consts, _tanh_rational.__code__.co_consts, torch.__version__)
+    h = hashlib.sha1(repr(code).encode()).hexdigest()[:12]
+    return os.path.join(cache_dir(), 'lisht_fastai', f"{fn.__name__}-{h}-{str(x.dtype)[6:]}-{x.device.type}")
+
+def _note_cold(fn, x):
+    "Say once per process, before a compile that inductor's cache cannot serve, that it takes a while."
+    try: cold = not _kernels['noted'] and not os.path.exists(_marker(fn, x))
+    except Exception: cold = False
+    if cold:
+        _kernels['noted'] = True
+        warnings.warn(f"lisht_fastai: compiling the fused activation kernels for {str(x.dtype)[6:]} on "
+                      f"{x.device.type}, which takes about 10-30 s once per machine (later runs load them from "
+                      f"torch's inductor cache).")
+
+def _mark_ready(fn, x):
+    try: m = _marker(fn, x); os.makedirs(os.path.dirname(m), exist_ok=True); open(m, 'a').close()
+    except OSError: pass
+
+def _try_compiled(fn, key, vals, x, grad):
+    "`fn` compiled on `x` (and `grad`), or None where it cannot be, after saying why."
+    try:
+        if key not in _kernels['ready']: _note_cold(fn, x)
+        y = _run_compiled(fn, vals, x, grad)
+    except Exception as e:
+        if type(e).__name__ == 'FailOnRecompileLimitHit':
+            _kernels['plain'].add(key)
+            warnings.warn(f"lisht_fastai: torch.compile reached its limit of {torch._dynamo.config.recompile_limit} "
+                          f"versions of the {fn.__name__} kernel, so {str(x.dtype)[6:]} tensors on {x.device} use "
+                          f"plain torch ops from now on; raise torch._dynamo.config.recompile_limit, or call "
+                          f"set_kernels('eager') to skip compiling.")
+            return None
+        _kernels['mode'] = 'eager'
+        first = str(e).strip().split('\n')[0]
+        why = f"{type(e).__name__}: {first}" if 0 < len(first) <= 100 else type(e).__name__
+        warnings.warn(f"lisht_fastai: the {fn.__name__} kernel could not be compiled ({why}), so the LiSHT family, "
+                      f"FTSwish and GeneralRelu use plain torch ops from now on; make a C++ compiler (CPU) or Triton "
+                      f"(GPU) work, or call set_kernels('eager') to skip the attempt.")
+        return None
+    if key not in _kernels['ready']: _kernels['ready'].add(key); _mark_ready(fn, x)
+    _stats['compiled'] += 1
+    return y if type(x) is torch.Tensor else _like(y, x)
+
+def _kernel(fn, eager, vals, x, grad=None):
+    "Run `fn` compiled into one fused loop where that applies (see above), else `eager`; `vals`: the parameters."
+    args = (x,) if grad is None else (x, grad)
+    if _tracing(): return eager(*args, *vals)
+    if _use_compiled(x) and (fn, x.dtype, x.device) not in _kernels['plain']:
+        y = _try_compiled(fn, (fn, x.dtype, x.device), vals, x, grad)
+        if y is not None: return y
+    _stats['plain'] += 1
+    return eager(*args, *vals)
+
+def _fused_fn(name, fwd, bwd, eager_fwd, eager_bwd):
+    "An autograd Function running `fwd`/`bwd` through `_kernel`, saving only `x`; its other inputs are parameters."
+    def forward(x, *vals): return _kernel(fwd, eager_fwd, vals, x)
+    def setup_context(ctx, inputs, output): ctx.save_for_backward(inputs[0]); ctx.vals = inputs[1:]
     def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return _kernel(_lisht_bwd, _eager_lisht_bwd, x, grad, *ctx.consts), None, None
+        return (_kernel(bwd, eager_bwd, ctx.vals, ctx.saved_tensors[0], grad),) + (None,) * len(ctx.vals)
+    return type(name, (Function,), dict(forward=staticmethod(forward), setup_context=staticmethod(setup_context),
+                                        backward=staticmethod(backward), generate_vmap_rule=True))
 
-class _FTSwishFn(Function):
-    @staticmethod
-    def forward(ctx, x, threshold):
-        ctx.save_for_backward(x)
-        return _kernel(_ftswish_fwd, _eager_ftswish_fwd, x, threshold)
-
-    @staticmethod
-    def backward(ctx, grad):
-        x, = ctx.saved_tensors
-        return _kernel(_ftswish_bwd, _eager_ftswish_bwd, x, grad), None
+_LiSHTFn = _fused_fn('_LiSHTFn', _lisht_fwd, _lisht_bwd, _eager_lisht_fwd, _eager_lisht_bwd)
+_FTSwishFn = _fused_fn('_FTSwishFn', _ftswish_fwd, _ftswish_bwd, _eager_ftswish_fwd, _eager_ftswish_bwd)
+_GeneralReluFn = _fused_fn('_GeneralReluFn', _grelu_fwd, _grelu_bwd, _eager_grelu_fwd, _eager_grelu_bwd)
 
 # %% ../nbs/00a_kernels.ipynb #aa3a0f72
+def _num(v, default): return default if v is None else float(v)
+
 def lisht(x):
     "LiSHT, `x * tanh(x)`, saving only `x` for backward."
-    return _LiSHTFn.apply(x, None, None)
+    return _LiSHTFn.apply(x, 0., math.inf)
 
 def light_relu(
     x,        # input tensor
@@ -183,14 +299,14 @@ def light_relu(
     maxv=7.5, # upper clamp; None: no clamp
 ):
     "LightRelu: `min(x*tanh(x) - sub, maxv)`; `sub=None`/`maxv=None` switch each part off."
-    return _LiSHTFn.apply(x, sub, maxv)
+    return _LiSHTFn.apply(x, _num(sub, 0.), _num(maxv, math.inf))
 
 def ftswish(
     x,              # input tensor
     threshold=-0.2, # output for x < 0 (T), added for x >= 0
 ):
     "Fixed Threshold Swish: `x*sigmoid(x)+threshold` for `x>=0`, else `threshold`."
-    return _FTSwishFn.apply(x, threshold)
+    return _FTSwishFn.apply(x, float(threshold))
 
 def general_relu(
     x,         # input tensor
@@ -198,11 +314,8 @@ def general_relu(
     sub=None,  # subtracted after the ReLU; None: no shift
     maxv=None, # upper clamp; None: no clamp
 ):
-    "The course's GeneralRelu, without in-place ops on tensors autograd saved."
-    x = F.leaky_relu(x, leak) if leak is not None else F.relu(x)
-    if sub  is not None: x = x - sub
-    if maxv is not None: x = x.clamp_max(maxv)
-    return x
+    "The course's GeneralRelu as one fused loop per direction, saving only `x` (`general_relu_ref`: plain ops)."
+    return _GeneralReluFn.apply(x, float(leak or 0.), -math.inf if leak else 0., _num(sub, 0.), _num(maxv, math.inf))
 
 # %% ../nbs/00a_kernels.ipynb #9ccbdaeb
 _TINY = 1e-39   # a float32 denormal
