@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_runs.ipynb #0cbe978f
 from __future__ import annotations
-import ast, hashlib, json, math, os, platform, re, subprocess, sys, time, argparse, warnings
+import ast, hashlib, random, json, math, os, platform, re, subprocess, sys, time, argparse, warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
@@ -14,6 +14,7 @@ from filelock import FileLock, Timeout
 from scipy import stats as sps
 import fastai
 from fastai.callback.core import Callback
+from fastcore.basics import store_attr
 from fastai.callback.schedule import ParamScheduler, combine_scheds, SchedCos
 from fastai.optimizer import SGD, Adam
 from functools import partial
@@ -29,8 +30,9 @@ from .guard import NonFiniteError
 from .distrib import distrib_ctx, is_rank0
 
 # %% auto #0
-__all__ = ['COURSE_BASE_LR', 'COURSE_LR', 'DATASETS', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'RESULTS_VERSION', 'RunConfig',
-           'seeded', 'run_env', 'EpochLog', 'course_sched', 'run_learner', 'run_one']
+__all__ = ['COURSE_BASE_LR', 'COURSE_LR', 'DATASETS', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'RESULTS_VERSION', 'CHECKPOINT_VERSION',
+           'RunConfig', 'kernel_version', 'seeded', 'run_env', 'EpochLog', 'course_sched', 'run_learner', 'rng_states',
+           'set_rng_states', 'Checkpoint', 'run_identity', 'run_one']
 
 # %% ../nbs/05a_runs.ipynb #376ef1c8
 COURSE_BASE_LR = 0.9     # the course's notebook-6 rate (plain SGD), ReLU's; an activation gets it times its lr_factor
@@ -119,6 +121,26 @@ class RunConfig:
         if set(d) != names: raise ValueError(f"not a RunConfig: has {sorted(d)}, needs {sorted(names)}")
         return cls(**{**d, 'act_kwargs': tuple(sorted(d['act_kwargs'].items()))})
 
+# %% ../nbs/05a_runs.ipynb #b2c0e002
+import inspect
+from . import kernels
+from .kernels import kernel_mode
+
+def kernel_version(
+    src=None, # source text to hash; None: the module `lisht_fastai.kernels`, read with inspect
+):
+    "A short hash of the kernels' code: any change of code or coefficients changes it; comments and docstrings do not."
+    tree = ast.parse(inspect.getsource(kernels) if src is None else src)
+    for n in ast.walk(tree):
+        body = getattr(n, 'body', None)
+        if (isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            n.body = body[1:] or [ast.Pass()]          # a docstring does not count
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()[:12]
+
+_KERNEL_VERSION = kernel_version()   # read once, at import, like the git commit: the kernels this process runs
+
 # %% ../nbs/05a_runs.ipynb #e8b51b2e
 @contextmanager
 def seeded(
@@ -157,14 +179,15 @@ def run_env(
     dls=None,     # the run's DataLoaders (for the worker count)
     device=None,  # the device it trained on
 ):
-    "What a rerun needs besides the config: versions, git commit, threads, workers, device, machine."
+    "What a rerun needs besides the config: versions, git commit, kernels, threads, workers, device, machine."
     dev = torch.device(device) if device is not None else torch.device('cpu')
     name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else _cpu_name()
     return dict(lisht_fastai=lisht_fastai.__version__, git=_GIT, torch=torch.__version__,
                 fastai=fastai.__version__,
                 python=platform.python_version(), threads=torch.get_num_threads(),
                 workers=dls.train.fake_l.num_workers if dls is not None else None, device=str(dev), device_name=name,
-                world_size=max(1, num_distrib()), host=platform.node())
+                world_size=max(1, num_distrib()), host=platform.node(), kernel_version=_KERNEL_VERSION,
+                kernels=kernel_mode())
 
 # %% ../nbs/05a_runs.ipynb #f1825d57
 RESULTS_VERSION = 2   # the record format `run_one` writes (`ResultsStore` upgrades older ones)
@@ -192,21 +215,95 @@ def run_learner(
     data_path=None, # data folder or file (see mnist_dls / imagenette_dls)
     num_workers=None, # Imagenette loader workers; None: imagenette_dls' default
 ):
-    "The learner of `cfg` and its `fit(learn)` (call inside `seeded(cfg.seed)` for a reproducible run)."
+    "The learner of `cfg` and its `fit(learn, start_epoch)` (call inside `seeded(cfg.seed)` for a reproducible run)."
     kw = dict(cfg.act_kwargs)
     if cfg.data == 'mnist': dls = mnist_dls(data_path, bs=cfg.bs, seed=cfg.seed)
     else: dls = imagenette_dls(size=cfg.size, path=data_path, bs=cfg.bs, subset=cfg.subset, seed=cfg.seed,
                                num_workers=num_workers)
     if cfg.recipe in ('course', 'telemetry'):
         learn = lisht_learner(dls, act=cfg.act, act_kwargs=kw, arch='nb06', opt_func=SGD, lr=cfg.lr, nan_guard=True)
-        if cfg.recipe == 'telemetry': return learn, lambda l: l.fit(cfg.epochs, cfg.lr)     # constant lr
-        return learn, lambda l: l.fit(cfg.epochs, cfg.lr, cbs=ParamScheduler({'lr': course_sched(cfg.lr)}))
+        if cfg.recipe == 'telemetry': return learn, lambda l, start=0: l.fit(cfg.epochs, cfg.lr, start_epoch=start)
+        return learn, lambda l, start=0: l.fit(cfg.epochs, cfg.lr, cbs=ParamScheduler({'lr': course_sched(cfg.lr)}),
+                                               start_epoch=start)
     if cfg.recipe == 'nb11':
         opt = partial(Adam, mom=0.9, sqr_mom=0.99, eps=1e-6, wd=1e-2)
         learn = lisht_learner(dls, act=cfg.act, act_kwargs=kw, arch=cfg.arch, lr=cfg.lr, opt_func=opt, nan_guard=True)
-        return learn, lambda l: l.fit_one_cycle(cfg.epochs, cfg.lr, pct_start=0.5)
+        return learn, lambda l, start=0: l.fit_one_cycle(cfg.epochs, cfg.lr, pct_start=0.5, start_epoch=start)
     learn = lisht_learner(dls, act=cfg.act, act_kwargs=kw, arch=cfg.arch, lr=cfg.lr, nan_guard=True)
-    return learn, lambda l: l.fit_one_cycle(cfg.epochs)
+    return learn, lambda l, start=0: l.fit_one_cycle(cfg.epochs, start_epoch=start)
+
+# %% ../nbs/05a_runs.ipynb #213c71e2
+CHECKPOINT_VERSION = 1
+_IDENTITY_SKIP = ('git', 'host', 'device_name')   # what may change between a kill and its resume
+
+def rng_states(dls=None):
+    "Every generator a run draws from: Python's, NumPy's, PyTorch's (CPU, CUDA) and each loader's own."
+    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
+                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                loaders=[(dl.rng.getstate(), dl.fake_l.generator.get_state() if dl.fake_l.generator is not None
+                          else None) for dl in (dls.loaders if dls is not None else [])])
+
+def set_rng_states(s, dls=None):
+    "Put back what `rng_states` saved."
+    random.setstate(s['python']); np.random.set_state(s['numpy']); torch.set_rng_state(s['torch'])
+    if s['cuda']: torch.cuda.set_rng_state_all(s['cuda'])
+    for dl, (r, g) in zip(dls.loaders if dls is not None else [], s['loaders']):
+        dl.rng.setstate(r)
+        if g is not None: dl.fake_l.generator.set_state(g)
+
+class Checkpoint(Callback):
+    "Save a run's whole state after each finished epoch to `path`; `resume` picks it up after a kill."
+    order = 70                                   # after EpochLog (60): the saved rows include the epoch just ended
+    def __init__(self, path, identity, log, say=print):
+        store_attr('identity,log,say'); self.path, self.start, self.pending, self.prior = Path(path), 0, None, 0.
+
+    def resume(self, learn):
+        "Load the model and optimiser of a matching checkpoint into `learn`; return the number of finished epochs."
+        if not self.path.exists(): return 0
+        try: ck = torch.load(self.path, map_location='cpu', weights_only=False)   # our own file: RNG states inside
+        except Exception as e:
+            self.say(f"checkpoint {self.path} is unreadable ({type(e).__name__}): starting afresh"); return 0
+        if ck.get('version') != CHECKPOINT_VERSION or ck.get('identity') != self.identity:
+            diff = sorted(k for k in set(self.identity) | set(ck.get('identity') or {})
+                          if (ck.get('identity') or {}).get(k) != self.identity.get(k))
+            self.say(f"checkpoint {self.path} belongs to another run or set-up (differs in {diff}): starting afresh")
+            return 0
+        learn.model.load_state_dict(ck['model'])
+        learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
+        self.log.rows, self.prior, self.start, self.pending = list(ck['rows']), ck['seconds'], ck['epoch'], ck
+        if 'activation_stats' in learn.cbs.attrgot('name'): learn.activation_stats.load_state_dict(ck['stats'])
+        return self.start
+
+    def before_fit(self): self.t0, self.trained = time.perf_counter(), False
+    def before_train(self):
+        self.trained = True
+        if self.pending is None: return
+        ck, self.pending = self.pending, None     # the first epoch after the checkpoint: stand where the run stood
+        self.learn.train_iter = ck['train_iter']
+        sm = self.learn.recorder.smooth_loss; sm.count, sm.val = ck['smooth_loss']   # train_loss: smoothed over epochs
+        if hasattr(self.learn, 'activation_stats'): self.learn.activation_stats.load_state_dict(ck['stats'])
+        set_rng_states(ck['rng'], self.dls)
+
+    @property
+    def seconds(self): return self.prior + (time.perf_counter() - self.t0 if hasattr(self, 't0') else 0.)
+
+    def after_epoch(self):
+        if not self.trained: return                # an epoch fastai skipped on the way to `start_epoch`
+        self.trained = False
+        st = getattr(self.learn, 'activation_stats', None)
+        ck = dict(version=CHECKPOINT_VERSION, identity=self.identity, epoch=self.epoch + 1,
+                  train_iter=self.learn.train_iter, model=self.learn.model.state_dict(),
+                  smooth_loss=(self.learn.recorder.smooth_loss.count, self.learn.recorder.smooth_loss.val),
+                  opt=self.learn.opt.state_dict(), rng=rng_states(self.dls), rows=self.log.rows,
+                  stats=st.state_dict() if st is not None else None, seconds=self.seconds)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + '.tmp')
+        torch.save(ck, tmp); os.replace(tmp, self.path)   # a kill mid-save leaves the old checkpoint whole
+
+# %% ../nbs/05a_runs.ipynb #146a2cc1
+def run_identity(cfg, env, deterministic):
+    "What a checkpoint must share with the run resuming it: the exact config and the set-up that trains it."
+    return {'key': cfg.key, 'deterministic': deterministic, **{k: v for k, v in env.items() if k not in _IDENTITY_SKIP}}
 
 def run_one(
     cfg,                # the RunConfig
@@ -214,22 +311,29 @@ def run_one(
     deterministic=True, # deterministic kernels (see `seeded`)
     cbs=None,           # extra callbacks for this run (e.g. a progress display)
     num_workers=None,   # Imagenette loader workers
+    checkpoint=None,    # file to save the run to after each epoch, and to resume from (None: no checkpoints)
+    say=print,          # where a resume is announced
 ):
-    "Train `cfg` once and return its results record."
+    "Train `cfg` once (resuming from `checkpoint` if it holds this run) and return its results record."
     with seeded(cfg.seed, deterministic):
         learn, fit = run_learner(cfg, data_path, num_workers)
-        log = EpochLog(); learn.add_cbs([log] + list(cbs or []))
+        log, dev = EpochLog(), next(learn.model.parameters()).device
+        env = {**run_env(learn.dls, dev), 'data_path': str(getattr(learn.dls, 'path', '') or '') or None}
+        ck = None if checkpoint is None or num_distrib() > 1 else \
+             Checkpoint(checkpoint, run_identity(cfg, env, deterministic), log, say)
+        learn.add_cbs([log] + ([ck] if ck else []) + list(cbs or []))
+        start = ck.resume(learn) if ck else 0
+        if start: say(f"resuming {cfg.label} seed {cfg.seed} after epoch {start} of {cfg.epochs}")
         status, error, t0 = 'ok', None, time.perf_counter()
         try:
             ddp = distrib_ctx(learn) if num_distrib() > 1 else nullcontext()
-            with ddp, learn.no_bar(), learn.no_logging(): fit(learn)
+            if start < cfg.epochs:
+                with ddp, learn.no_bar(), learn.no_logging(): fit(learn, start)
         except NonFiniteError as e: status, error = 'diverged', str(e)
         finally: learn.remove_cbs(cbs or [])
     st = learn.activation_stats
-    env = {**run_env(learn.dls, next(learn.model.parameters()).device),
-           'data_path': str(getattr(learn.dls, 'path', '') or '') or None}
     return dict(version=RESULTS_VERSION, config=cfg.as_dict(), status=status, error=error, epochs=log.rows,
-                seconds=time.perf_counter() - t0,
+                seconds=ck.seconds if ck else time.perf_counter() - t0,
                 final_accuracy=log.rows[-1]['accuracy'] if log.rows and status == 'ok' else None,
                 final_stats=st.final_stats().reset_index(names='layer').to_dict('records') if len(st.records) else [],
                 env=env, deterministic=deterministic)
