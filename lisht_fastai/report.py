@@ -180,24 +180,26 @@ def verdict(
 def _p(p): return f"p = {p:.2g}"
 
 def verdict_text(
-    v,           # a `verdict`
-    names=None,  # short names for the row labels, e.g. {'generalrelu(leak=0.1, maxv=6, sub=0.4)': 'GeneralRelu'}
+    v,            # a `verdict`
+    names=None,   # short names for the row labels, e.g. {'generalrelu(leak=0.1, maxv=6, sub=0.4)': 'GeneralRelu'}
+    short=False,  # counts, difference, n and p only (for a table cell)
 ):
-    "The verdict as one sentence: each answer with the counts, the difference, the test, n and p behind it."
+    "The verdict in words: each answer with the counts, the difference, the test, n and p behind it."
     nm = lambda l: (names or {}).get(l, l)
-    a, b, (fa, fb), (na, nb) = nm(v['a']), nm(v['b']), v['failed'], v['reliability_n']
-    p = v['reliability_p']
-    rel = (f"reliability: {nm(v['reliability'])} ({a} failed {fa} of {na}, {b} {fb} of {nb}; "
-           + (f"Fisher's exact {_p(p)})" if not math.isnan(p) else f"fewer than {MIN_TEST_N} runs a row: no test)"))
-    n, paired, (lo, hi) = v['accuracy_n'], v['paired'], v['diff_ci']
+    a, b, (fa, fb), (na, nb), p = nm(v['a']), nm(v['b']), v['failed'], v['reliability_n'], v['reliability_p']
+    why = f"fewer than {MIN_TEST_N} runs a row: no test" if math.isnan(p) else f"Fisher {_p(p)}"
+    rel = f"reliability: {nm(v['reliability'])} ({fa} of {na} vs {fb} of {nb} failed; {why})"
+    n, paired, (lo, hi), p = v['accuracy_n'], v['paired'], v['diff_ci'], v['accuracy_p']
     if (n if paired else min(n)) == 0: return f"{rel}; accuracy when trained: {CANNOT_TELL} (no trained runs to pair)"
-    what = f"{n} seed{'s' if n != 1 else ''} where both trained" if paired else f"{n[0]} vs {n[1]} trained runs"
-    d = f"{a} − {b} = {v['diff'] * 100:+.2f} points"
-    if not math.isnan(lo): d += f" (95% CI {lo*100:+.2f} to {hi*100:+.2f})"
-    test = v['accuracy_test'].replace(', paired by seed', '')
-    test = (f"{test} {_p(v['accuracy_p'])}; P({a} > {b}) = {v['p_improve']:.2f}" if not math.isnan(v['accuracy_p'])
-            else f"fewer than {MIN_TEST_N}: no test")
-    return rel + f"; accuracy when trained: {nm(v['accuracy'])} ({d} over {what}; {test})"
+    what = f"{n} seed pair{'s' if n != 1 else ''}" if paired else f"{n[0]} vs {n[1]} runs"
+    test = 'Wilcoxon' if paired else 'Mann-Whitney'
+    why = f"fewer than {MIN_TEST_N}: no test" if math.isnan(p) else f"{test} {_p(p)}"
+    d = f"{a} {v['diff'] * 100:+.2f} points"
+    if not short:
+        d = f"{a} − {b} = {v['diff'] * 100:+.2f} points"
+        if not math.isnan(lo): d += f" (95% CI {lo*100:+.2f} to {hi*100:+.2f})"
+        if not math.isnan(p): why += f", P({a} > {b}) = {v['p_improve']:.2f}"
+    return f"{rel}; accuracy when trained: {nm(v['accuracy'])} ({d}, {what}; {why})"
 
 # %% ../nbs/05c_report.ipynb #a1c0e009
 def results_table(
