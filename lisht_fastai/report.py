@@ -31,7 +31,59 @@ from .runs import *
 from .store import *
 
 # %% auto #0
-__all__ = ['results_table', 'table_notes', 'format_table', 'load_results', 'plot_curves', 'plot_final_stats']
+__all__ = ['ALPHA', 'MIN_TEST_N', 'MIN_CI_N', 'N_BOOT', 'BOOT_SEED', 'CANNOT_TELL', 'run_outcome', 'failure_ci',
+           'prob_improvement', 'group_runs', 'row_stats', 'contrast', 'verdict', 'verdict_text', 'results_table',
+           'table_notes', 'format_table', 'load_results', 'plot_curves', 'plot_final_stats']
+
+# %% ../nbs/05c_report.ipynb #a1c0e002
+ALPHA = 0.05        # a test decides when its p is below this
+MIN_TEST_N = 3      # fewer runs in a row (failures), or trained runs / seed pairs (accuracy): no test, 'cannot tell'
+MIN_CI_N = 5        # fewer values: no bootstrap interval (3 values give only 10 distinct resampled means)
+N_BOOT, BOOT_SEED = 9999, 0   # percentile bootstrap with a fixed generator: a table is the same each time it is built
+CANNOT_TELL = 'cannot tell'
+
+def run_outcome(
+    r,                 # a run record
+    collapse_acc=0.2,  # a finished run at or below this accuracy collapsed
+):
+    "'trained', 'collapsed' (finished, no NaN, at or below `collapse_acc`) or 'diverged' (stopped by the NaN guard)."
+    if r['status'] == 'diverged': return 'diverged'
+    if r['status'] != 'ok': raise ValueError(f"unknown run status {r['status']!r}; accepted: 'ok', 'diverged'")
+    return 'collapsed' if r['final_accuracy'] <= collapse_acc else 'trained'
+
+def failure_ci(
+    k,           # failed runs
+    n,           # runs
+    level=0.95,  # confidence level
+):
+    "The exact (Clopper-Pearson) interval of a failure rate of `k` in `n` (scipy's `binomtest(k, n).proportion_ci`)."
+    if n == 0: return (math.nan, math.nan)
+    ci = sps.binomtest(k, n).proportion_ci(level, method='exact')
+    return (float(ci.low), float(ci.high))
+
+def _boot_ci(stat, *samples, level=0.95):
+    "Percentile bootstrap interval of `stat(*samples, axis=)`; none below `MIN_CI_N` values in a sample."
+    if min(len(s) for s in samples) < MIN_CI_N: return (math.nan, math.nan)
+    with warnings.catch_warnings():    # equal values give a zero-width interval and a warning, not an error
+        warnings.simplefilter('ignore')
+        r = sps.bootstrap([np.asarray(s, float) for s in samples], stat, n_resamples=N_BOOT, confidence_level=level,
+                          method='percentile', rng=np.random.default_rng(BOOT_SEED))
+    return (float(r.confidence_interval.low), float(r.confidence_interval.high))
+
+def _mean(x, axis=-1): return np.mean(x, axis=axis)
+def _diff_means(x, y, axis=-1): return np.mean(x, axis=axis) - np.mean(y, axis=axis)
+
+def prob_improvement(
+    x,             # scores of A
+    y,             # scores of B
+    paired=False,  # x[i] and y[i] come from the same seed: compare only those pairs
+):
+    "P(A > B) as rliable defines it: the share of pairs in which A scores higher, ties counting 1/2."
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    if paired and x.shape != y.shape: raise ValueError(f"paired scores need equal lengths, got {len(x)} and {len(y)}")
+    if not x.size or not y.size: return math.nan
+    if paired: return float((x > y).mean() + 0.5 * (x == y).mean())
+    return float((x[:, None] > y).mean() + 0.5 * (x[:, None] == y).mean())
 
 # %% ../nbs/05c_report.ipynb #6379033a
 def _distinct(groups):
@@ -45,66 +97,182 @@ def _distinct(groups):
         labels.append(g.label + ('' if not diff else ' (' + ', '.join(fmt(k, getattr(g, k)) for k in diff) + ')'))
     return labels
 
+def group_runs(
+    runs, # run records (compare's, or load_results')
+):
+    "The runs of each configuration (everything but the seed), keyed by the row label `results_table` gives it."
+    if not runs: raise ValueError("no runs to summarise")
+    cfgs = [RunConfig.from_dict(r['config']).group for r in runs]
+    groups = list(dict.fromkeys(cfgs))
+    return {label: [r for r, c in zip(runs, cfgs) if c == g] for g, label in zip(groups, _distinct(groups))}
+
+def _row(rows, label):
+    if label not in rows: raise ValueError(f"{label!r} is not a row; rows: {list(rows)}")
+    return rows[label]
+
+def row_stats(
+    rs,                # the runs of one configuration
+    collapse_acc=0.2,  # as in `run_outcome`
+):
+    "Outcome counts, the failure rate with its exact interval, the trained runs' accuracy with a bootstrap interval."
+    if not rs: raise ValueError("no runs to summarise")
+    o = [run_outcome(r, collapse_acc) for r in rs]
+    acc = np.array([r['final_accuracy'] for r, s in zip(rs, o) if s == 'trained'], float)
+    n, k = len(rs), len(rs) - o.count('trained')
+    (flo, fhi), (alo, ahi) = failure_ci(k, n), _boot_ci(_mean, acc)
+    return dict(runs=n, trained=n - k, collapsed=o.count('collapsed'), diverged=o.count('diverged'), fail_rate=k / n,
+                fail_lo=flo, fail_hi=fhi, acc_mean=acc.mean() if len(acc) else math.nan,
+                acc_sd=acc.std(ddof=1) if len(acc) > 1 else math.nan, acc_lo=alo, acc_hi=ahi)
+
+def _trained(rs, collapse_acc):
+    return {r['config']['seed']: r['final_accuracy'] for r in rs if run_outcome(r, collapse_acc) == 'trained'}
+
+def _wilcoxon(d):
+    "Wilcoxon's signed-rank p and the sign of the rank sum (+1: the first row higher); p 1 when no pair differs."
+    nz = d[d != 0]
+    if not len(nz): return 1., 0.
+    r = sps.rankdata(np.abs(nz))
+    return float(sps.wilcoxon(d).pvalue), float(np.sign(r[nz > 0].sum() - r[nz < 0].sum()))
+
+def contrast(
+    ra,                # the runs of configuration A
+    rb,                # the runs of configuration B
+    collapse_acc=0.2,  # as in `run_outcome`
+):
+    "A against B: Fisher's exact test on failures; the trained runs' accuracy paired by seed, or unpaired (see above)."
+    fa, fb = (sum(run_outcome(r, collapse_acc) != 'trained' for r in rs) for rs in (ra, rb))
+    na, nb = len(ra), len(rb)
+    p_fail = sps.fisher_exact([[fa, na - fa], [fb, nb - fb]]).pvalue if min(na, nb) >= MIN_TEST_N else math.nan
+    a, b = _trained(ra, collapse_acc), _trained(rb, collapse_acc)
+    paired = bool({r['config']['seed'] for r in ra} & {r['config']['seed'] for r in rb})
+    if paired: s = sorted(set(a) & set(b)); x, y = np.array([a[k] for k in s]), np.array([b[k] for k in s])
+    else: x, y = np.array(list(a.values())), np.array(list(b.values()))
+    x, y = x.astype(float), y.astype(float); n = len(x) if paired else (len(x), len(y))
+    p, sign, ci = math.nan, 0., _boot_ci(_mean, x - y) if paired else _boot_ci(_diff_means, x, y)
+    if min(len(x), len(y)) >= MIN_TEST_N:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')      # scipy's note that ties or zeros make it use the normal approximation
+            if paired: p, sign = _wilcoxon(x - y)
+            else: p = float(sps.mannwhitneyu(x, y).pvalue); sign = float(np.sign(prob_improvement(x, y) - .5))
+    return dict(failed=(fa, fb), runs=(na, nb), p_fail=float(p_fail), paired=paired, n=n,
+                test='Wilcoxon signed-rank, paired by seed' if paired else 'Mann-Whitney U',
+                diff=x.mean() - y.mean() if len(x) and len(y) else math.nan, diff_lo=ci[0], diff_hi=ci[1], p_acc=p,
+                sign=sign, p_improve=prob_improvement(x, y, paired))
+
+# %% ../nbs/05c_report.ipynb #a1c0e007
+def verdict(
+    runs,              # run records holding both rows
+    a,                 # a row label, as `results_table` shows it
+    b,                 # another row label
+    alpha=ALPHA,       # a test decides when its p is below this
+    collapse_acc=0.2,  # as in `run_outcome`
+):
+    "Which of rows `a` and `b` fails less, and which is more accurate when it trains: a row label or 'cannot tell'."
+    rows = group_runs(runs); c = contrast(_row(rows, a), _row(rows, b), collapse_acc)
+    (fa, fb), (na, nb) = c['failed'], c['runs']
+    rel = CANNOT_TELL if not c['p_fail'] < alpha else a if fa / na < fb / nb else b
+    acc = CANNOT_TELL if not c['p_acc'] < alpha else a if c['sign'] > 0 else b
+    return dict(a=a, b=b, alpha=alpha, reliability=rel, reliability_test="Fisher's exact", reliability_n=(na, nb),
+                reliability_p=c['p_fail'], failed=(fa, fb), accuracy=acc, accuracy_test=c['test'],
+                accuracy_n=c['n'], accuracy_p=c['p_acc'], paired=c['paired'], diff=c['diff'],
+                diff_ci=(c['diff_lo'], c['diff_hi']), p_improve=c['p_improve'])
+
+def _p(p): return f"p = {p:.2g}"
+
+def verdict_text(
+    v,            # a `verdict`
+    names=None,   # short names for the row labels, e.g. {'generalrelu(leak=0.1, maxv=6, sub=0.4)': 'GeneralRelu'}
+    short=False,  # counts, difference, n and p only (for a table cell)
+):
+    "The verdict in words: each answer with the counts, the difference, the test, n and p behind it."
+    nm = lambda l: (names or {}).get(l, l)
+    a, b, (fa, fb), (na, nb), p = nm(v['a']), nm(v['b']), v['failed'], v['reliability_n'], v['reliability_p']
+    why = f"fewer than {MIN_TEST_N} runs a row: no test" if math.isnan(p) else f"Fisher {_p(p)}"
+    rel = f"reliability: {nm(v['reliability'])} ({fa} of {na} vs {fb} of {nb} failed; {why})"
+    n, paired, (lo, hi), p = v['accuracy_n'], v['paired'], v['diff_ci'], v['accuracy_p']
+    if (n if paired else min(n)) == 0: return f"{rel}; accuracy when trained: {CANNOT_TELL} (no trained runs to pair)"
+    what = f"{n} seed pair{'s' if n != 1 else ''}" if paired else f"{n[0]} vs {n[1]} runs"
+    test = 'Wilcoxon' if paired else 'Mann-Whitney'
+    why = f"fewer than {MIN_TEST_N}: no test" if math.isnan(p) else f"{test} {_p(p)}"
+    d = f"{a} {v['diff'] * 100:+.2f} points"
+    if not short:
+        d = f"{a} − {b} = {v['diff'] * 100:+.2f} points"
+        if not math.isnan(lo): d += f" (95% CI {lo*100:+.2f} to {hi*100:+.2f})"
+        if not math.isnan(p): why += f", P({a} > {b}) = {v['p_improve']:.2f}"
+    return f"{rel}; accuracy when trained: {nm(v['accuracy'])} ({d}, {what}; {why})"
+
+# %% ../nbs/05c_report.ipynb #a1c0e009
 def results_table(
     runs,              # run records (compare's, or load_results')
     baseline=None,     # row label the others are compared with; None: the first
-    chance=0.1,        # accuracy counted for a diverged run
     collapse_acc=0.2,  # a finished run at or below this accuracy collapsed
 ):
-    "A row per configuration: runs, collapsed, diverged, accuracy mean/sd, gain over `baseline`, Welch's p, s/epoch."
-    if not runs: raise ValueError("no runs to summarise")
-    cfgs = [RunConfig.from_dict(r['config']) for r in runs]
-    groups = list(dict.fromkeys(c.group for c in cfgs))
-    labels = dict(zip(groups, _distinct(groups)))
-    baseline = baseline or labels[groups[0]]
-    if baseline not in labels.values(): raise ValueError(f"baseline {baseline!r} is not a row; rows: "
-                                                         f"{list(labels.values())}")
-    acc = {labels[g]: np.array([r['final_accuracy'] if r['status'] == 'ok' else chance
-                                for r, c in zip(runs, cfgs) if c.group == g]) for g in groups}
-    rows = []
-    for g in groups:
-        a = labels[g]; rs = [r for r, c in zip(runs, cfgs) if c.group == g]; x = acc[a]
+    "A row per configuration: outcomes and failure rate, the trained runs' accuracy, each compared with `baseline`."
+    rows = group_runs(runs)
+    baseline = baseline or next(iter(rows)); rb = _row(rows, baseline)
+    out = []
+    for label, rs in rows.items():
+        c = contrast(rs, rb, collapse_acc) if label != baseline else {}
         secs = [e['seconds'] for r in rs for e in r['epochs']]
-        p = float('nan')
-        if a != baseline and len(x) > 1 and len(acc[baseline]) > 1:
-            with warnings.catch_warnings():
-                warnings.simplefilter('ignore'); p = sps.ttest_ind(x, acc[baseline], equal_var=False).pvalue
-        collapsed = sum(r['status'] == 'ok' and r['final_accuracy'] <= collapse_acc for r in rs)
-        rows.append({'activation': a, 'runs': len(x), 'collapsed': collapsed,
-                     'diverged': sum(r['status'] == 'diverged' for r in rs), 'acc_mean': x.mean(),
-                     'acc_sd': x.std(ddof=1) if len(x) > 1 else float('nan'),
-                     'diff_vs_' + baseline: x.mean() - acc[baseline].mean(),
-                     'p_welch': p, 's_per_epoch': float(np.mean(secs)) if secs else float('nan'), 'lr': g.lr})
-    return pd.DataFrame(rows).set_index('activation')
+        out.append({'activation': label, **row_stats(rs, collapse_acc),
+                    'diff_vs_' + baseline: c.get('diff', math.nan),
+                    **{k: c.get(k, math.nan) for k in ('diff_lo', 'diff_hi')}, 'paired': c.get('paired'),
+                    'pairs': c['n'] if c.get('paired') else math.nan,
+                    **{k: c.get(k, math.nan) for k in ('p_acc', 'p_improve', 'p_fail')},
+                    's_per_epoch': float(np.mean(secs)) if secs else math.nan,
+                    'lr': RunConfig.from_dict(rs[0]['config']).lr})
+    return pd.DataFrame(out).set_index('activation')
+
+_ENV_KEYS = (('lisht_fastai versions', lambda e: f"{e.get('lisht_fastai')} {e.get('git') or ''}".strip()),
+             ('kernel versions', lambda e: f"{e.get('kernel_version') or 'unrecorded'} ({e.get('kernels') or '?'})"),
+             ('torch/fastai versions', lambda e: f"torch {e.get('torch')}, fastai {e.get('fastai')}"),
+             ('devices', lambda e: f"{e.get('device')} ({e.get('device_name')}), {e.get('threads')} threads"))
 
 def table_notes(
     runs,              # the runs behind a table
     collapse_acc=0.2,  # as in results_table
 ):
-    "The legend of a results table, and a warning when its runs come from different versions or machines."
-    notes = [f"collapsed: finished, no NaN, accuracy <= {collapse_acc:.0%} (chance is 10%). "
-             f"diverged: stopped by the NaN guard (counted as 10% in the mean). p_welch: Welch's t-test against the "
-             f"first row."]
-    for what, key in (('lisht_fastai versions', lambda e: f"{e.get('lisht_fastai')} {e.get('git') or ''}".strip()),
-                      ('torch/fastai versions', lambda e: f"torch {e.get('torch')}, fastai {e.get('fastai')}"),
-                      ('devices', lambda e: f"{e.get('device')} ({e.get('device_name')}), {e.get('threads')} threads")):
+    "The legend of a results table (the test behind each column), and warnings when its runs mix versions or machines."
+    notes = [f"diverged: stopped by the NaN guard; collapsed: finished, no NaN, accuracy <= {collapse_acc:.0%} "
+             f"(chance is 10%); trained: the rest. failed %: collapsed + diverged, exact (Clopper-Pearson) 95% CI.",
+             f"accuracy % (trained): mean ± sd of the trained runs only; 95% CI: percentile bootstrap of that mean "
+             f"({N_BOOT} resamples, seed {BOOT_SEED}; none below {MIN_CI_N} runs).",
+             "vs <first row>: accuracy difference in points, over the seeds where both trained when the rows share "
+             "seeds (paired), else the difference of means; (95% bootstrap CI).",
+             f"p accuracy: Wilcoxon signed-rank over the seed pairs (W), else Mann-Whitney U (MW); none below "
+             f"{MIN_TEST_N} pairs or runs. P(A>B): probability of improvement (rliable), ties 1/2, over seed pairs "
+             f"(paired) or all pairs of trained runs. p failures: Fisher's exact test on failed vs trained counts."]
+    for what, key in _ENV_KEYS:
         vs = sorted({key(r['env']) if 'env' in r else 'unrecorded (results format 1)' for r in runs})
         if len(vs) > 1: notes.append(f"note: these runs come from {len(vs)} different {what}: {'; '.join(vs)}")
+    if any(not r.get('env', {}).get('kernel_version') for r in runs):
+        notes.append("note: some runs do not record their kernel version (they predate it): the LiSHT family's "
+                     "kernels may differ between them in the last bits, enough to flip a run at the edge of collapse")
     return notes
 
 def format_table(
     df, # a results_table()
 ):
-    "The table as a DataFrame of strings for display: accuracy as mean ± sd in percent."
-    d = df.copy()
-    diff = [c for c in d.columns if c.startswith('diff_vs_')][0]
-    d['accuracy %'] = [f"{m*100:.2f}" + ('' if math.isnan(s) else f" ± {s*100:.2f}")
-                       for m, s in zip(d.acc_mean, d.acc_sd)]
-    d[diff] = [f"{v*100:+.2f}" for v in d[diff]]
-    d['p_welch'] = [f"{p:.3g}" if not math.isnan(p) else '' for p in d.p_welch]
-    d['s_per_epoch'] = [f"{v:.1f}" for v in d.s_per_epoch]
-    d['lr'] = [f"{v:g}" for v in d.lr]
-    return d[['runs', 'collapsed', 'diverged', 'accuracy %', diff, 'p_welch', 's_per_epoch', 'lr']]
+    "The table as strings for display: rates and accuracies in percent, intervals, the test behind each p."
+    d, base = df, next(c for c in df.columns if c.startswith('diff_vs_'))
+    nan = lambda *v: any(isinstance(x, float) and math.isnan(x) for x in v)
+    pc, pts = lambda v: f"{v*100:.2f}", lambda v: f"{v*100:+.2f}"
+    out = d[['runs', 'trained', 'collapsed', 'diverged']].copy()
+    out['failed % (95% CI)'] = [f"{r*100:.0f} ({lo*100:.0f}–{hi*100:.0f})"
+                                for r, lo, hi in zip(d.fail_rate, d.fail_lo, d.fail_hi)]
+    out['accuracy % (trained)'] = ['' if nan(m) else pc(m) + ('' if nan(s) else f" ± {pc(s)}")
+                                   for m, s in zip(d.acc_mean, d.acc_sd)]
+    out['95% CI'] = ['' if nan(lo) else f"{pc(lo)}–{pc(hi)}" for lo, hi in zip(d.acc_lo, d.acc_hi)]
+    out['vs ' + base[len('diff_vs_'):]] = ['' if nan(v) else pts(v) + ('' if nan(lo) else f" ({pts(lo)} to {pts(hi)})")
+                                           for v, lo, hi in zip(d[base], d.diff_lo, d.diff_hi)]
+    test = lambda p, pr, n: f"{p:.2g} (W, {n:.0f} pairs)" if pr else f"{p:.2g} (MW)"
+    out['p accuracy'] = ['' if pr is None else 'too few' if nan(p) else test(p, pr, n)
+                         for p, pr, n in zip(d.p_acc, d.paired, d.pairs)]
+    out['P(A>B)'] = ['' if nan(v) else f"{v:.2f}" for v in d.p_improve]
+    out['p failures'] = ['' if pr is None else 'too few' if nan(p) else f"{p:.2g}" for p, pr in zip(d.p_fail, d.paired)]
+    out['s_per_epoch'] = ['' if nan(v) else f"{v:.1f}" for v in d.s_per_epoch]
+    out['lr'] = [f"{v:g}" for v in d.lr]
+    return out
 
 def load_results(
     out, # a results folder (or its results.jsonl)

@@ -31,8 +31,8 @@ from .distrib import distrib_ctx, is_rank0
 
 # %% auto #0
 __all__ = ['COURSE_BASE_LR', 'COURSE_LR', 'DATASETS', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'RESULTS_VERSION', 'CHECKPOINT_VERSION',
-           'RunConfig', 'seeded', 'run_env', 'EpochLog', 'course_sched', 'run_learner', 'rng_states', 'set_rng_states',
-           'Checkpoint', 'run_identity', 'run_one']
+           'RunConfig', 'kernel_version', 'seeded', 'run_env', 'EpochLog', 'course_sched', 'run_learner', 'rng_states',
+           'set_rng_states', 'Checkpoint', 'run_identity', 'run_one']
 
 # %% ../nbs/05a_runs.ipynb #376ef1c8
 COURSE_BASE_LR = 0.9     # the course's notebook-6 rate (plain SGD), ReLU's; an activation gets it times its lr_factor
@@ -121,6 +121,26 @@ class RunConfig:
         if set(d) != names: raise ValueError(f"not a RunConfig: has {sorted(d)}, needs {sorted(names)}")
         return cls(**{**d, 'act_kwargs': tuple(sorted(d['act_kwargs'].items()))})
 
+# %% ../nbs/05a_runs.ipynb #b2c0e002
+import inspect
+from . import kernels
+from .kernels import kernel_mode
+
+def kernel_version(
+    src=None, # source text to hash; None: the module `lisht_fastai.kernels`, read with inspect
+):
+    "A short hash of the kernels' code: any change of code or coefficients changes it; comments and docstrings do not."
+    tree = ast.parse(inspect.getsource(kernels) if src is None else src)
+    for n in ast.walk(tree):
+        body = getattr(n, 'body', None)
+        if (isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            n.body = body[1:] or [ast.Pass()]          # a docstring does not count
+    return hashlib.sha256(ast.dump(tree).encode()).hexdigest()[:12]
+
+_KERNEL_VERSION = kernel_version()   # read once, at import, like the git commit: the kernels this process runs
+
 # %% ../nbs/05a_runs.ipynb #e8b51b2e
 @contextmanager
 def seeded(
@@ -159,14 +179,15 @@ def run_env(
     dls=None,     # the run's DataLoaders (for the worker count)
     device=None,  # the device it trained on
 ):
-    "What a rerun needs besides the config: versions, git commit, threads, workers, device, machine."
+    "What a rerun needs besides the config: versions, git commit, kernels, threads, workers, device, machine."
     dev = torch.device(device) if device is not None else torch.device('cpu')
     name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else _cpu_name()
     return dict(lisht_fastai=lisht_fastai.__version__, git=_GIT, torch=torch.__version__,
                 fastai=fastai.__version__,
                 python=platform.python_version(), threads=torch.get_num_threads(),
                 workers=dls.train.fake_l.num_workers if dls is not None else None, device=str(dev), device_name=name,
-                world_size=max(1, num_distrib()), host=platform.node())
+                world_size=max(1, num_distrib()), host=platform.node(), kernel_version=_KERNEL_VERSION,
+                kernels=kernel_mode())
 
 # %% ../nbs/05a_runs.ipynb #f1825d57
 RESULTS_VERSION = 2   # the record format `run_one` writes (`ResultsStore` upgrades older ones)
