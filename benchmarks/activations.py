@@ -12,8 +12,9 @@
 2. one training step (forward, backward, SGD step) of the nb06 CNN at bs 512 and of XResNet34 at 64 px, bs 64;
 3. one nb06 epoch, `lisht_learner(dls, act).fit_one_cycle(1)` on MNIST.
 On a GPU it also times XResNet34 at 128 px, bs 256, channels_last, bf16 autocast.
-Times are medians over --reps repetitions taken in turns (ReLU, then each activation, then ReLU again ...), so slow
-drift of the machine hits every row alike; ratios compare rows of this one run. Denormals are flushed throughout.
+Times are the minimum over --reps repetitions taken in turns (ReLU, then each activation, then ReLU again ...), so
+slow drift of the machine hits every row alike and the ~20 ms stalls of a noisy machine (which a median of a short run
+can still catch) drop out; ratios compare rows of this one run. Denormals are flushed throughout.
 """
 import argparse, time, statistics, warnings, torch, torch.nn as nn
 from functools import partial
@@ -39,14 +40,14 @@ def saved_bytes(act, x):
 
 
 def in_turns(fns, reps, warmup=2):
-    "Median seconds of each zero-argument function in `fns`, called in turns `reps` times after `warmup` rounds."
+    "Fastest seconds of each zero-argument function in `fns`, called in turns `reps` times after `warmup` rounds."
     ts = {k: [] for k in fns}
     for r in range(warmup + reps):
         for k, (mode, f) in fns.items():
             set_kernels(mode)
             t0 = time.perf_counter(); f(); dt = time.perf_counter() - t0
             if r >= warmup: ts[k].append(dt)
-    return {k: statistics.median(v) for k, v in ts.items()}
+    return {k: min(v) for k, v in ts.items()}
 
 
 def one_call(act, x):
@@ -65,11 +66,12 @@ def train_step(model, xb, yb, dev, autocast=None):
 
 
 def table(title, med, base='ReLU'):
-    "Print median times in ms, and as a ratio to row `base` unless it is None."
-    w = max(32, *map(len, med))
+    "Print the fastest times in ms, as a ratio to row `base` unless it is None, and to SiLU where it is a row."
+    w, silu = max(32, *map(len, med)), med.get('SiLU') if base else None
     print(f"\n{title}")
-    print(f"{'':{w}s} {'ms':>9s} {'x ReLU' if base else '':>7s}")
-    for k, t in med.items(): print(f"{k:{w}s} {t*1e3:9.3f} {f'{t/med[base]:7.2f}' if base else ''}")
+    print(f"{'':{w}s} {'ms (min)':>9s} {'x ReLU' if base else '':>7s} {'x SiLU' if silu else '':>7s}")
+    for k, t in med.items():
+        print(f"{k:{w}s} {t*1e3:9.3f} {f'{t/med[base]:7.2f}' if base else '':>7s} {f'{t/silu:7.2f}' if silu else ''}")
 
 
 KERNEL_ACTS = ('LightRelu', 'LiSHT', 'FTSwish', 'FTSwishPlus', 'GeneralRelu(.1,.4,6)')
