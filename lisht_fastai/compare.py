@@ -22,7 +22,7 @@ from fastprogress.fastprogress import master_bar, progress_bar
 from fastcore.imports import IN_NOTEBOOK
 import lisht_fastai
 from .registry import *
-from .data import mnist_dls, imagenette_dls
+from .data import mnist_dls, imagenette_dls, data_source
 from .learner import lisht_learner, suggested_lr
 from .models import XRESNETS
 from .guard import NonFiniteError

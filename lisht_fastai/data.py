@@ -5,6 +5,10 @@
 # %% ../nbs/02_data.ipynb #b1862a27
 from __future__ import annotations
 import os, gzip, pickle, random, hashlib
+from collections import Counter
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable
 from pathlib import Path
 import numpy as np, torch
 from PIL import Image
@@ -19,9 +23,10 @@ from fastai.vision.data import ImageBlock
 from fastai.vision.augment import RandomResizedCrop, FlipItem
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'IMAGENETTE_CLASSES', 'find_data', 'load_mnist', 'TensorItems', 'DecodeCategory', 'TensorDL', 'seed_dls',
-           'mnist_dls', 'UnreadableImageError', 'CheckedPILImage', 'stratified_subset', 'image_folder_files',
-           'folder_fingerprint', 'image_folder_dls', 'synth_image_folder', 'check_imagenette', 'imagenette_dls']
+__all__ = ['DATA_ENV', 'DATASETS', 'IMAGENETTE_CLASSES', 'find_data', 'load_mnist', 'TensorItems', 'DecodeCategory', 'TensorDL',
+           'seed_dls', 'mnist_dls', 'UnreadableImageError', 'CheckedPILImage', 'stratified_subset',
+           'image_folder_files', 'folder_fingerprint', 'image_folder_dls', 'DataSource', 'data_source',
+           'check_imagenette', 'imagenette_dls']
 
 # %% ../nbs/02_data.ipynb #13fe9891
 DATA_ENV = 'LISHT_DATA'
@@ -286,12 +291,9 @@ def folder_fingerprint(
         h.update(f"{rel}\t{n}\n".encode())
     return h.hexdigest()[:16]
 
-class _FolderLabel:
+def _folder_label(root, names, f):
     "An image's label: its class folder (the one under train/ or val/), shown as `names` says."
-    def __init__(self, root, names=None): self.root, self.names = Path(root), dict(names or {})
-    def __call__(self, f):
-        c = Path(f).relative_to(self.root).parts[1]
-        return self.names.get(c, c)
+    c = Path(f).relative_to(root).parts[1]; return names.get(c, c)
 
 def image_folder_dls(
     path,              # an image folder: train/<class>/<images> and val/<class>/<images> (or valid/)
@@ -318,31 +320,45 @@ def image_folder_dls(
                                 f"batch, so nothing would train")
     split = lambda _: ([i for i, t in enumerate(top) if t == 'train'], [i for i, t in enumerate(top) if t == valid])
     db = DataBlock(blocks=(ImageBlock(CheckedPILImage), CategoryBlock), get_items=lambda _: items, splitter=split,
-                   get_y=_FolderLabel(root, label_names),
+                   get_y=partial(_folder_label, root, dict(label_names or {})),
                    item_tfms=[RandomResizedCrop(size, min_scale=min_scale), FlipItem(0.5)],
                    batch_tfms=[Normalize.from_stats(*imagenet_stats)])
     if num_workers is None: num_workers = min(4, os.cpu_count() or 1)
-    # dls.path: the data used
     return seed_dls(db.dataloaders(root, path=root, bs=bs, num_workers=num_workers, device=device), seed)
 
-# %% ../nbs/02_data.ipynb #f0e1dfaa
-def synth_image_folder(
-    path,               # where to write it (created if missing)
-    classes=('a', 'b'), # the class folders
-    n=6,                # images per class in each split
-    size=32,            # image side in pixels
-    valid='val',        # the validation folder: 'val' or 'valid'
-    seed=0,             # seed of the pixels
+# %% ../nbs/02_data.ipynb #a240c02d
+DATASETS = ('mnist', 'imagenette')   # the data sets known by name
+
+@dataclass(frozen=True)
+class DataSource:
+    "A comparison's data, resolved once: its kind and, for your own data, what identifies it."
+    kind: str               # 'mnist', 'imagenette', 'folder' (an image folder) or 'function' (seed -> DataLoaders)
+    source: str = None      # the folder's resolved path, or the function's name
+    fingerprint: str = None # the folder's folder_fingerprint
+    fn: Callable = None     # the function
+    train_groups: tuple = ()# a folder's training images per class folder (stratified_subset's groups), to size batches
+
+def data_source(
+    data, # 'mnist', 'imagenette', an image folder (str or Path), a named function seed -> DataLoaders, (name, function)
 ):
-    "Write a tiny, learnable image folder (each class its own colour, plus noise) as PNGs, for tests and examples."
-    rng, path = np.random.default_rng(seed), Path(path)
-    for s in ('train', valid):
-        for k, c in enumerate(classes):
-            (path / s / c).mkdir(parents=True, exist_ok=True)
-            for i in range(n):
-                im = rng.normal(0, 40, (size, size, 3)); im[..., k % 3] += 150
-                Image.fromarray(im.clip(0, 255).astype(np.uint8)).save(path / s / c / f'{i}.png')
-    return path
+    "Resolve `data` once into a `DataSource`: a folder's layout is checked and fingerprinted, a function needs a name."
+    if isinstance(data, DataSource): return data
+    if isinstance(data, str) and data in DATASETS: return DataSource(data)
+    if isinstance(data, (str, os.PathLike)):
+        root = Path(data).expanduser()
+        _, files = image_folder_files(root)        # the layout, checked: one clear error per mistake
+        groups = Counter((f.parent.parent.name, f.parent.name) for f in files
+                         if f.relative_to(root).parts[0] == 'train')
+        return DataSource('folder', str(root.resolve()), folder_fingerprint(root, files), None,
+                          tuple(groups[k] for k in sorted(groups)))
+    if isinstance(data, tuple) and len(data) == 2 and callable(data[1]): name, fn = data
+    elif callable(data): name, fn = getattr(data, '__name__', None), data
+    else: raise TypeError(f"data must be 'mnist', 'imagenette', an image folder, a named function seed -> DataLoaders "
+                          f"or a (name, function) pair; got {type(data).__name__} {data!r}")
+    if not isinstance(name, str) or not name.strip() or name == '<lambda>':
+        raise ValueError(f"a data function needs a name, its runs' key: pass data=('my_data', fn) or a function "
+                         f"defined with def (got the name {name!r})")
+    return DataSource('function', name.strip(), None, fn)
 
 # %% ../nbs/02_data.ipynb #23ba92e8
 IMAGENETTE_CLASSES = {'n01440764': 'tench', 'n02102040': 'English springer', 'n02979186': 'cassette player',

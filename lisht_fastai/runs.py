@@ -5,7 +5,6 @@
 # %% ../nbs/05a_runs.ipynb #0cbe978f
 from __future__ import annotations
 import ast, hashlib, random, json, math, os, platform, re, subprocess, sys, time, argparse, warnings
-from collections import Counter
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
@@ -24,24 +23,23 @@ from fastprogress.fastprogress import master_bar, progress_bar
 from fastcore.imports import IN_NOTEBOOK
 import lisht_fastai
 from .registry import *
-from typing import Callable
 from fastai.data.core import DataLoaders
-from .data import mnist_dls, imagenette_dls, image_folder_dls, image_folder_files, folder_fingerprint, seed_dls
+from .data import (mnist_dls, imagenette_dls, image_folder_dls, seed_dls, DATASETS, DataSource,
+                               data_source)
 from .learner import lisht_learner, suggested_lr
 from .models import XRESNETS, xresnet_for
 from .guard import NonFiniteError
 from .distrib import distrib_ctx, is_rank0
 
 # %% auto #0
-__all__ = ['COURSE_BASE_LR', 'COURSE_LR', 'DATASETS', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'DEFAULT_SIZE', 'RESULTS_VERSION',
-           'CHECKPOINT_VERSION', 'DataSource', 'data_source', 'RunConfig', 'kernel_version', 'seeded', 'run_env',
-           'EpochLog', 'course_sched', 'run_learner', 'rng_states', 'set_rng_states', 'Checkpoint', 'run_identity',
-           'run_one']
+__all__ = ['COURSE_BASE_LR', 'COURSE_LR', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'DEFAULT_SIZE', 'RESULTS_VERSION',
+           'CHECKPOINT_VERSION', 'RunConfig', 'kernel_version', 'seeded', 'run_env', 'EpochLog', 'course_sched',
+           'run_learner', 'rng_states', 'set_rng_states', 'Checkpoint', 'run_identity', 'run_one']
 
 # %% ../nbs/05a_runs.ipynb #376ef1c8
 COURSE_BASE_LR = 0.9     # the course's notebook-6 rate (plain SGD), ReLU's; an activation gets it times its lr_factor
 COURSE_LR = {e.name: COURSE_BASE_LR * e.lr_factor for e in ACTS.values()}    # a snapshot of the registry, to read
-DATASETS, RECIPES = ('mnist', 'imagenette'), ('telemetry', 'course', 'fastai', 'nb11')
+RECIPES = ('telemetry', 'course', 'fastai', 'nb11')
 NB11_LR = 1e-2
 DEFAULT_BS = {'mnist': 512, 'imagenette': 64, 'folder': 64}
 DEFAULT_SIZE = 128
@@ -53,40 +51,6 @@ def _positive(name, v, kind=float, allow_none=False):
     if kind is int: ok = ok and float(v).is_integer()
     if not ok: raise ValueError(f"{name} must be a positive {'whole ' if kind is int else ''}number, got {v!r}")
     return kind(v)
-
-@dataclass(frozen=True)
-class DataSource:
-    "A comparison's data, resolved once: its kind and, for your own data, what identifies it."
-    kind: str               # 'mnist', 'imagenette', 'folder' (an image folder) or 'function' (seed -> DataLoaders)
-    source: str = None      # the folder's resolved path, or the function's name
-    fingerprint: str = None # the folder's folder_fingerprint
-    fn: Callable = None     # the function
-    train_groups: tuple = ()# a folder's training images per class folder (stratified_subset's groups), to size batches
-    def n_train(self, subset=None):
-        "How many training images a folder has, or keeps with `subset` (as `stratified_subset` counts them)."
-        return sum(n if subset is None else max(1, round(n * subset)) for n in self.train_groups)
-
-def data_source(
-    data, # 'mnist', 'imagenette', an image folder (str or Path), a named function seed -> DataLoaders, (name, function)
-):
-    "Resolve `data` once into a `DataSource`: a folder's layout is checked and fingerprinted, a function needs a name."
-    if isinstance(data, DataSource): return data
-    if isinstance(data, str) and data in DATASETS: return DataSource(data)
-    if isinstance(data, (str, os.PathLike)):
-        root = Path(data).expanduser()
-        _, files = image_folder_files(root)        # the layout, checked: one clear error per mistake
-        groups = Counter((f.parent.parent.name, f.parent.name) for f in files
-                         if f.relative_to(root).parts[0] == 'train')
-        return DataSource('folder', str(root.resolve()), folder_fingerprint(root, files), None,
-                          tuple(groups[k] for k in sorted(groups)))
-    if isinstance(data, tuple) and len(data) == 2 and callable(data[1]): name, fn = data
-    elif callable(data): name, fn = getattr(data, '__name__', None), data
-    else: raise TypeError(f"data must be 'mnist', 'imagenette', an image folder, a named function seed -> DataLoaders "
-                          f"or a (name, function) pair; got {type(data).__name__} {data!r}")
-    if not isinstance(name, str) or not name.strip() or name == '<lambda>':
-        raise ValueError(f"a data function needs a name, its runs' key: pass data=('my_data', fn) or a function "
-                         f"defined with def (got the name {name!r})")
-    return DataSource('function', name.strip(), None, fn)
 
 @dataclass(frozen=True)
 class RunConfig:
@@ -149,7 +113,8 @@ class RunConfig:
             if subset is not None and subset > 1: raise ValueError(f"subset must be a fraction in (0, 1], got {subset}")
         elif data == 'mnist': size = subset = None
         if data == 'folder':      # a small folder: one batch of all its training images (fastai drops a partial batch)
-            n = src.n_train(subset); bs = _positive('bs', min(DEFAULT_BS[data], n) if bs is None else bs, int)
+            n = sum(k if subset is None else max(1, round(k * subset)) for k in src.train_groups)
+            bs = _positive('bs', min(DEFAULT_BS[data], n) if bs is None else bs, int)
             if bs > n: raise ValueError(f"bs {bs} is more than the {n} training images in {src.source}: fastai drops "
                                         f"an incomplete last batch, so nothing would train; pass bs={n} or less")
         if lr is None: lr = (suggested_lr(get_act(name, **kw), arch) if recipe == 'fastai'
