@@ -4,6 +4,7 @@
 
 # %% ../nbs/05e_cli.ipynb #d63405f2
 from __future__ import annotations
+import lisht_fastai.registry   # first: its filter for fastai's torch.jit warning must precede fastai's import
 import ast, hashlib, json, math, os, platform, re, subprocess, sys, time, argparse, warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, asdict, fields, replace
@@ -22,7 +23,7 @@ from fastprogress.fastprogress import master_bar, progress_bar
 from fastcore.imports import IN_NOTEBOOK
 import lisht_fastai
 from .registry import *
-from .data import mnist_dls, imagenette_dls
+from .data import mnist_dls, imagenette_dls, DATASETS
 from .learner import lisht_learner, suggested_lr
 from .models import XRESNETS
 from .guard import NonFiniteError
@@ -58,7 +59,8 @@ def _data_dir(s):
 def cli_parser():
     "The argument parser of `lisht-compare`."
     p = argparse.ArgumentParser(prog='lisht-compare', description="Compare activations over several seeds; resumable.")
-    p.add_argument('data', choices=DATASETS)
+    p.add_argument('data', metavar='DATA', help="mnist, imagenette, or a folder of your own images: train/<class>/... "
+                                                "and val/<class>/... (or valid/)")
     p.add_argument('--acts', type=_act_list, default='relu,generalrelu(leak=.1,sub=.4,maxv=6),lightrelu',
                    help="comma-separated specs, e.g. 'relu,lightrelu(maxv=16)'")
     pos_int = lambda what: _arg(int, lambda v: v >= 1, what)
@@ -66,17 +68,18 @@ def cli_parser():
     p.add_argument('--seeds', type=pos_int('a number of seeds >= 1'), default=3, help="seeds 0..n-1")
     p.add_argument('--lr', type=_arg(float, lambda v: math.isfinite(v) and v > 0, 'a learning rate > 0'), default=None,
                    help="max lr (default: per activation)")
-    p.add_argument('--recipe', choices=RECIPES, default=None, help="default: course for mnist, fastai for imagenette")
+    p.add_argument('--recipe', choices=RECIPES, default=None, help="default: course for mnist, fastai for images")
     p.add_argument('--out', default='results', help="folder of results.jsonl")
     p.add_argument('--bs', type=pos_int('a batch size >= 1'), default=None)
-    p.add_argument('--size', type=_arg(int, lambda v: v >= 16, 'an image size >= 16 px'), default=128)
+    p.add_argument('--size', type=_arg(int, lambda v: v >= 16, 'an image size >= 16 px'), default=None,
+                   help="image side in px (default 128)")
     p.add_argument('--subset', type=_arg(float, lambda v: 0 < v <= 1, 'a fraction in (0, 1]'), default=None)
     p.add_argument('--arch', choices=('nb06',) + XRESNETS, default=None,
-                   help="default: nb06 for mnist, xresnet34 for imagenette")
+                   help="default: nb06 for mnist; for images xresnet34 in the block measured best for each activation")
     p.add_argument('--workers', type=_arg(int, lambda v: v >= 0, 'a number of workers >= 0'), default=None,
-                   help="Imagenette loader workers (default: min(4, cores))")
-    p.add_argument('--data-path', type=_data_dir, default=None, help="data folder or file (default: $LISHT_DATA, "
-                                                                     "../shared/data, download)")
+                   help="image loader workers (default: min(4, cores))")
+    p.add_argument('--data-path', type=_data_dir, default=None, help="mnist/imagenette's folder or file (default: "
+                                                                     "$LISHT_DATA, ../shared/data, download)")
     p.add_argument('--plot', default=None, help="save accuracy curves to this PNG")
     p.add_argument('--no-deterministic', dest='deterministic', action='store_false',
                    help="allow nondeterministic kernels")
@@ -90,7 +93,7 @@ def main(argv=None):
     p = cli_parser()
     a = p.parse_args(argv)
     env_data = os.environ.get('LISHT_DATA')
-    if a.data_path is None and env_data and not Path(env_data).expanduser().exists():
+    if a.data in DATASETS and a.data_path is None and env_data and not Path(env_data).expanduser().exists():
         p.error(f"LISHT_DATA is set to {os.environ['LISHT_DATA']}, which does not exist")
     try:
         runs = compare(a.acts, a.data, epochs=a.epochs, seeds=a.seeds, lr=a.lr, out=a.out, recipe=a.recipe, bs=a.bs,
@@ -100,8 +103,11 @@ def main(argv=None):
     except (ValueError, FileNotFoundError, TypeError) as e:
         print(f"lisht-compare: error: {e}", file=sys.stderr); return 2
     if not is_rank0(): return 0          # under a launcher, rank 0 reports
-    c = RunConfig.from_dict(runs[0]['config'])
-    what = (f"{c.data}, recipe {c.recipe}, {c.arch}, {c.epochs} epoch{'s' if c.epochs != 1 else ''}"
+    c, cfgs = RunConfig.from_dict(runs[0]['config']), [RunConfig.from_dict(r['config']) for r in runs]
+    archs = dict.fromkeys((g.label, g.arch) for g in cfgs)      # each activation's arch, chosen for it unless --arch
+    arch = c.arch if len({a for _, a in archs}) == 1 else ', '.join(f"{a} for {l}" for l, a in archs)
+    data = f"{c.source} (fingerprint {c.fingerprint})" if c.fingerprint else c.data_label
+    what = (f"{data}, recipe {c.recipe}, {arch}, {c.epochs} epoch{'s' if c.epochs != 1 else ''}"
             + (f", {c.size} px" if c.size else '') + (f", subset {c.subset:g}" if c.subset else ''))
     print(f"\n{what}, seeds 0..{a.seeds - 1}: final valid accuracy\n")
     with pd.option_context('display.width', 200, 'display.max_columns', 20): print(format_table(results_table(runs)))

@@ -22,7 +22,7 @@ from fastprogress.fastprogress import master_bar, progress_bar
 from fastcore.imports import IN_NOTEBOOK
 import lisht_fastai
 from .registry import *
-from .data import mnist_dls, imagenette_dls
+from .data import mnist_dls, imagenette_dls, data_source
 from .learner import lisht_learner, suggested_lr
 from .models import XRESNETS
 from .guard import NonFiniteError
@@ -118,25 +118,26 @@ def plan_runs(
 
 def compare(
     acts,                # specs: 'relu,lightrelu(maxv=16)', or a list of specs / (name, kwargs) pairs
-    data='mnist',        # 'mnist' or 'imagenette'
+    data='mnist',        # 'mnist', 'imagenette', an image folder, a named function seed -> DataLoaders, (name, fn)
     *,
     epochs=1,            # epochs per run
     seeds=1,             # number of seeds (0..n-1) or a list of seeds
     lr=None,             # max learning rate for every activation; None: per activation (COURSE_LR or suggested_lr)
     out='results',       # folder of results.jsonl; finished runs in it are skipped (resume)
     recipe=None,         # 'telemetry', 'course', 'fastai' or 'nb11' (RunConfig); None: course (MNIST), else fastai
-    bs=None,             # batch size (per process under DDP); None: 512 for MNIST, 64 for Imagenette
-    size=128,            # Imagenette image size
-    subset=None,         # fraction of Imagenette's training images
-    arch=None,           # 'nb06' or an xresnet; None: by data
+    bs=None,             # batch size (per process under DDP); None: 512 for MNIST, 64 for images
+    size=None,           # image size; None: 128
+    subset=None,         # fraction of the images (Imagenette, image folders), stratified per class
+    arch=None,           # 'nb06' or an xresnet; None: nb06 (MNIST), xresnet34 in the block measured best for each act
     data_path=None,      # data folder or file (see mnist_dls / imagenette_dls)
     show='runs',         # progress: 'epochs' (each run's epoch table), 'runs' (a line per run) or 'none'
     deterministic=True,  # deterministic kernels (see `seeded`)
-    num_workers=None,    # Imagenette loader workers (part of what a rerun needs: recorded with each run)
+    num_workers=None,    # image loader workers (part of what a rerun needs: recorded with each run)
     train=True,          # False: train nothing, return the stored runs (an error lists the runs that are missing)
 ):
     "Train each activation in `acts` with each seed, append each run to `out/results.jsonl`, return the runs asked for."
-    cfgs = plan_runs(acts, seeds, data=data, recipe=recipe, epochs=epochs, lr=lr, bs=bs, size=size, subset=subset,
+    src = data_source(data)                     # a folder is checked and fingerprinted once, here
+    cfgs = plan_runs(acts, seeds, data=src, recipe=recipe, epochs=epochs, lr=lr, bs=bs, size=size, subset=subset,
                      arch=arch)
     store = ResultsStore(out)
     if is_rank0() and train: store.read(repair=True)         # set a torn last line aside before planning
@@ -150,15 +151,15 @@ def compare(
         print(f"{len(cfgs) - len(todo)} of {len(cfgs)} runs already in {store.path}, {len(todo)} to run", flush=True)
     prog = CompareProgress(len(todo), show if is_rank0() else 'none')
     try:
-        waiting = _run_all(todo, store, prog, data_path, deterministic, num_workers, wait=False)
+        waiting = _run_all(todo, store, prog, data_path, deterministic, num_workers, src.fn, wait=False)
         if waiting and is_rank0() and show != 'none': print(f"waiting for {len(waiting)} runs another process is "
                                                             f"training", flush=True)
-        _run_all(waiting, store, prog, data_path, deterministic, num_workers, wait=True)
+        _run_all(waiting, store, prog, data_path, deterministic, num_workers, src.fn, wait=True)
     finally: prog.close()
     done = store.done()
     return [done[c.key] for c in cfgs]
 
-def _run_all(cfgs, store, prog, data_path, deterministic, num_workers, wait):
+def _run_all(cfgs, store, prog, data_path, deterministic, num_workers, data_fn, wait):
     "Train each of `cfgs` not yet done, holding its run lock; return those another process holds (when not `wait`)."
     busy, ddp = [], num_distrib() > 1
     for cfg in cfgs:
@@ -172,7 +173,7 @@ def _run_all(cfgs, store, prog, data_path, deterministic, num_workers, wait):
             prog.start(cfg)
             ck = store.checkpoint_path(cfg)
             rec = run_one(cfg, data_path, deterministic, cbs=[prog], num_workers=num_workers, checkpoint=ck,
-                          say=prog.write)
+                          say=prog.write, data_fn=data_fn)
             if is_rank0():
                 store.append(rec)                   # one writer; the other ranks wait until the run is on disk
                 ck.unlink(missing_ok=True)          # the record holds what the checkpoint was for

@@ -5,6 +5,8 @@
 # %% ../nbs/01a_guard.ipynb #ee2f845f
 from __future__ import annotations
 import math, warnings
+from pathlib import Path
+from PIL import Image
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.distributed as dist
 import matplotlib.pyplot as plt
 from fastcore.basics import store_attr, listify, patch
@@ -17,7 +19,7 @@ from .activations import *
 
 # %% auto #0
 __all__ = ['GuardedLearner', 'on_fit_error', 'GuardedHookCallback', 'ListDS', 'synth_dls', 'synth_model', 'synth_learner',
-           'n_hooks', 'NonFiniteError', 'NaNGuard']
+           'n_hooks', 'synth_image_folder', 'NonFiniteError', 'NaNGuard']
 
 # %% ../nbs/01a_guard.ipynb #2205ab85
 class GuardedLearner(Learner):
@@ -77,6 +79,25 @@ def synth_learner(cbs=None, **kw):
 def n_hooks(model):
     "Number of forward hooks left on `model`'s modules."
     return sum(len(m._forward_hooks) for m in model.modules())
+
+# %% ../nbs/01a_guard.ipynb #5f14f00b
+def synth_image_folder(
+    path,               # where to write it (created if missing)
+    classes=('a', 'b'), # the class folders
+    n=6,                # images per class in each split
+    size=32,            # image side in pixels
+    valid='val',        # the validation folder: 'val' or 'valid'
+    seed=0,             # seed of the pixels
+):
+    "Write a tiny, learnable image folder (each class its own colour, plus noise) as PNGs, for tests and examples."
+    rng, path = np.random.default_rng(seed), Path(path)
+    for s in ('train', valid):
+        for k, c in enumerate(classes):
+            (path / s / c).mkdir(parents=True, exist_ok=True)
+            for i in range(n):
+                im = rng.normal(0, 40, (size, size, 3)); im[..., k % 3] += 150
+                Image.fromarray(im.clip(0, 255).astype(np.uint8)).save(path / s / c / f'{i}.png')
+    return path
 
 # %% ../nbs/01a_guard.ipynb #4f3b203b
 class NonFiniteError(FloatingPointError):

@@ -15,11 +15,11 @@ from fastai.callback.core import Callback
 from fastai.optimizer import Adam
 from fastai.losses import CrossEntropyLossFlat, LabelSmoothingCrossEntropyFlat
 from fastai.metrics import accuracy
-from .registry import ACTS, resolve_act, act_name
+from .registry import ACTS, resolve_act, act_name, block_note
 from .kernels import set_flush_denormal
 from .stats import ActivationStats
 from .guard import NaNGuard, GuardedLearner, on_fit_error
-from .models import nb06_cnn, xresnet, XRESNETS
+from .models import nb06_cnn, xresnet, xresnet_for, XRESNETS
 
 # %% auto #0
 __all__ = ['BASE_LR', 'SUGGESTED_LR', 'FlushDenormals', 'suggested_lr', 'DeviceMixedPrecision', 'LishtLearner', 'lisht_learner']
@@ -77,7 +77,7 @@ class LishtLearner(GuardedLearner):
         return self.add_cb(cb)
 
 # %% ../nbs/04_learner.ipynb #a4b748a4
-def _default_arch(dls):
+def _default_arch(dls, act):
     try: xb = dls.one_batch()[0]
     except Exception as e: raise ValueError(f"lisht_learner could not read a batch from dls to pick an arch: "
                                             f"{e}") from e
@@ -86,10 +86,10 @@ def _default_arch(dls):
                          f"{tuple(xb.shape)}. Pass arch=...")
     c, h = xb.shape[1], xb.shape[2]
     if c == 1 and h <= 64: return 'nb06', 1
-    if c == 3: return 'xresnet34', 3
+    if c == 3: return xresnet_for(act), 3
     raise ValueError(f"no default arch for {c}-channel {h}x{xb.shape[3]} images: the defaults are the nb06 CNN "
-                     f"(1 channel, up to 64 px) and xresnet34 (3 channels). Pass arch='nb06', 'xresnet18/34/50' or a "
-                     f"function.")
+                     f"(1 channel, up to 64 px) and xresnet34 (3 channels). Pass arch='nb06', 'xresnet18/34/50' (or "
+                     f"with '_clean') or a function.")
 
 def lisht_learner(
     dls,                    # fastai DataLoaders (e.g. mnist_dls(), imagenette_dls())
@@ -109,16 +109,20 @@ def lisht_learner(
     **kwargs                # passed to fastai's Learner
 ):
     "A fastai `Learner` for comparing activations: model with `act` everywhere, stats callback, course defaults."
+    # arch=None: the nb06 CNN for 1-channel images; for 3 channels xresnet34 in the block measured best for act
     act_kwargs = act_kwargs or {}
     act_cls = resolve_act(act, **act_kwargs)     # once: class, checked arguments, registry entry (lr factor)
-    if arch is None: arch, n_in = _default_arch(dls)
+    why = None
+    if arch is None:
+        arch, n_in = _default_arch(dls, act_cls)
+        if arch != 'nb06': why = block_note(act_cls)          # shown in the model's repr
     else: n_in = dls.one_batch()[0].shape[1]
     n_out = n_out or getattr(dls, 'c', None)
     if n_out is None: raise ValueError("dls has no `c` (number of classes): pass n_out=...")
     if callable(arch) and not isinstance(arch, str):
         model, fam = arch(act_cls, n_in, n_out), None
     elif arch == 'nb06': model, fam = nb06_cnn(act_cls, n_in=n_in, n_out=n_out), 'nb06'
-    elif arch in XRESNETS: model, fam = xresnet(arch, act_cls, n_out=n_out, n_in=n_in), 'xresnet'
+    elif arch in XRESNETS: model, fam = xresnet(arch, act_cls, n_out=n_out, n_in=n_in, why=why), 'xresnet'
     else: raise ValueError(f"unknown arch {arch!r}; accepted: 'nb06', {', '.join(map(repr, XRESNETS))}, or a function "
                            f"(act_cls, n_in, n_out) -> model")
     if lr is None and fam: lr = suggested_lr(act_cls, arch)

@@ -7,10 +7,10 @@ from __future__ import annotations
 import torch.nn as nn
 from fastai.layers import Flatten, ResBlock
 from fastai.vision.models.xresnet import XResNet
-from .registry import get_act
+from .registry import get_act, default_block, BLOCK_NAMES
 
 # %% auto #0
-__all__ = ['XRESNET_LAYERS', 'BLOCKS', 'XRESNETS', 'nb06_cnn', 'CleanPathBlock', 'xresnet']
+__all__ = ['XRESNET_LAYERS', 'BLOCKS', 'XRESNETS', 'nb06_cnn', 'CleanPathBlock', 'NamedXResNet', 'xresnet', 'xresnet_for']
 
 # %% ../nbs/03_models.ipynb #81fcd01a
 def nb06_cnn(
@@ -51,11 +51,17 @@ XRESNET_LAYERS = {'xresnet18': (1, [2, 2, 2, 2]), 'xresnet34': (1, [3, 4, 6, 3])
 BLOCKS = {'post': ResBlock, 'clean': CleanPathBlock}
 XRESNETS = tuple(a + ('' if b == 'post' else f'_{b}') for b in BLOCKS for a in XRESNET_LAYERS)
 
+class NamedXResNet(XResNet):
+    "fastai's `XResNet`, whose repr starts with its arch and block (and why that block, when it was picked for `act`)."
+    arch, why = 'xresnet34', None
+    def extra_repr(self): return f"{self.arch}, {self.why or BLOCK_NAMES['clean' if '_clean' in self.arch else 'post']}"
+
 def xresnet(
     arch='xresnet34',   # 'xresnet18/34/50' (the course's block), or with '_clean' (CleanPathBlock): 'xresnet34_clean'
     act='relu',         # activation in every layer: name, class or partial
     n_out=10,           # classes
     n_in=3,             # input channels
+    why=None,           # why this block (e.g. registry.block_note(act)), shown in the model's repr
     **act_kwargs        # arguments of act
 ):
     "fastai's XResNet (`arch` in `XRESNETS`) with activation `act` in every layer."
@@ -63,4 +69,14 @@ def xresnet(
     name, _, block = arch.partition('_')
     expansion, layers = XRESNET_LAYERS[name]
     act_cls = get_act(act, **act_kwargs)
-    return XResNet(BLOCKS[block or 'post'], expansion, layers, act_cls=act_cls, n_out=n_out, c_in=n_in)
+    m = NamedXResNet(BLOCKS[block or 'post'], expansion, layers, act_cls=act_cls, n_out=n_out, c_in=n_in)
+    m.arch, m.why = arch, why
+    return m
+
+def xresnet_for(
+    act,               # activation: name, class, partial or ActSpec
+    depth='xresnet34', # 'xresnet18', 'xresnet34' or 'xresnet50'
+):
+    "`depth` in the block `act` trains best in (`registry.default_block`): 'xresnet34_clean' for LightRelu."
+    if depth not in XRESNET_LAYERS: raise ValueError(f"unknown depth {depth!r}; accepted: {list(XRESNET_LAYERS)}")
+    return depth + ('' if default_block(act) == 'post' else '_clean')

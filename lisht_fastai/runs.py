@@ -23,23 +23,27 @@ from fastprogress.fastprogress import master_bar, progress_bar
 from fastcore.imports import IN_NOTEBOOK
 import lisht_fastai
 from .registry import *
-from .data import mnist_dls, imagenette_dls
+from fastai.data.core import DataLoaders
+from .data import (mnist_dls, imagenette_dls, image_folder_dls, seed_dls, DATASETS, DataSource,
+                               data_source)
 from .learner import lisht_learner, suggested_lr
-from .models import XRESNETS
+from .models import XRESNETS, xresnet_for
 from .guard import NonFiniteError
 from .distrib import distrib_ctx, is_rank0
 
 # %% auto #0
-__all__ = ['COURSE_BASE_LR', 'COURSE_LR', 'DATASETS', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'RESULTS_VERSION', 'CHECKPOINT_VERSION',
-           'RunConfig', 'kernel_version', 'seeded', 'run_env', 'EpochLog', 'course_sched', 'run_learner', 'rng_states',
-           'set_rng_states', 'Checkpoint', 'run_identity', 'run_one']
+__all__ = ['COURSE_BASE_LR', 'COURSE_LR', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'DEFAULT_SIZE', 'RESULTS_VERSION',
+           'CHECKPOINT_VERSION', 'RunConfig', 'kernel_version', 'seeded', 'run_env', 'EpochLog', 'course_sched',
+           'run_learner', 'rng_states', 'set_rng_states', 'Checkpoint', 'run_identity', 'run_one']
 
 # %% ../nbs/05a_runs.ipynb #376ef1c8
 COURSE_BASE_LR = 0.9     # the course's notebook-6 rate (plain SGD), ReLU's; an activation gets it times its lr_factor
 COURSE_LR = {e.name: COURSE_BASE_LR * e.lr_factor for e in ACTS.values()}    # a snapshot of the registry, to read
-DATASETS, RECIPES = ('mnist', 'imagenette'), ('telemetry', 'course', 'fastai', 'nb11')
+RECIPES = ('telemetry', 'course', 'fastai', 'nb11')
 NB11_LR = 1e-2
-DEFAULT_BS = {'mnist': 512, 'imagenette': 64}
+DEFAULT_BS = {'mnist': 512, 'imagenette': 64, 'folder': 64}
+DEFAULT_SIZE = 128
+_OPTIONAL = ('source', 'fingerprint')   # left out of a config's dict (its key) when None: older records keep their keys
 
 def _positive(name, v, kind=float, allow_none=False):
     if v is None and allow_none: return None
@@ -51,59 +55,73 @@ def _positive(name, v, kind=float, allow_none=False):
 @dataclass(frozen=True)
 class RunConfig:
     "One training run, fully resolved; its `make` classmethod fills in the defaults."
-    data: str            # 'mnist' or 'imagenette'
+    data: str            # 'mnist', 'imagenette', 'folder' (an image folder) or 'function' (seed -> DataLoaders)
     recipe: str          # 'telemetry', 'course', 'fastai' or 'nb11'
     act: str             # registry name of the activation
     act_kwargs: tuple    # its keyword arguments as sorted (key, value) pairs
     seed: int            # seed of data order, augmentation and initialisation
     epochs: int          # epochs
     lr: float            # max learning rate, as used
-    bs: int              # batch size (per process under DDP)
+    bs: int              # batch size (per process under DDP); None for a data function (it sets its own)
     arch: str            # 'nb06' or an xresnet
-    size: int = None     # Imagenette image size (None for MNIST)
-    subset: float = None # fraction of Imagenette's images (None: all)
+    size: int = None     # image size (None for MNIST and data functions)
+    subset: float = None # fraction of the images (None: all)
+    source: str = None      # an image folder's resolved path, or a data function's name (None for mnist, imagenette)
+    fingerprint: str = None # an image folder's folder_fingerprint: its images' paths and sizes (None: not a folder)
 
     @classmethod
     def make(cls,
         act,            # 'name(k=v)' spec, or a registry name with `act_kwargs`
         seed=0,         # seed
-        data='mnist',   # 'mnist' or 'imagenette'
-        recipe=None,    # 'telemetry', 'course', 'fastai' or 'nb11'; None: course for MNIST, fastai for Imagenette
+        data='mnist',   # 'mnist', 'imagenette', an image folder, a named function seed -> DataLoaders, or a DataSource
+        recipe=None,    # 'telemetry', 'course', 'fastai' or 'nb11'; None: course for MNIST, fastai for images
         epochs=1,       # epochs
         lr=None,        # max learning rate; None: COURSE_LR (course) or suggested_lr (fastai)
-        bs=None,        # batch size; None: 512 (MNIST), 64 (Imagenette)
-        size=128,       # Imagenette image size
-        subset=None,    # fraction of Imagenette's images
-        arch=None,      # None: nb06 for MNIST, xresnet34 for Imagenette
+        bs=None,        # batch size; None: 512 (MNIST), 64 (images)
+        size=None,      # image size; None: 128 (images; MNIST and data functions have their own)
+        subset=None,    # fraction of the images (Imagenette, image folders)
+        arch=None,      # None: nb06 for MNIST; for images xresnet34 in the block measured best for act (xresnet_for)
         act_kwargs=None,# the activation's arguments (when `act` is a bare name)
     ):
         "A `RunConfig` with every default resolved and every value checked."
         name, kw = parse_act(act) if act_kwargs is None else parse_act(spec_label(act, act_kwargs))
-        if data not in DATASETS: raise ValueError(f"unknown data {data!r}; accepted: {', '.join(map(repr, DATASETS))}")
+        src = data_source(data); data = src.kind
         recipe = recipe or ('course' if data == 'mnist' else 'fastai')
         if recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; accepted: "
                                                    f"{', '.join(map(repr, RECIPES))}")
         if recipe in ('telemetry', 'course') and data != 'mnist':
             raise ValueError(f"the {recipe!r} recipe is notebook 6's MNIST set-up; use recipe='fastai' or 'nb11' for "
-                             f"Imagenette")
-        if recipe == 'nb11' and data != 'imagenette': raise ValueError("the 'nb11' recipe is notebook 11's Imagenette "
-                                                                       "set-up")
+                             f"images")
+        if recipe == 'nb11' and data == 'mnist':
+            raise ValueError("the 'nb11' recipe is notebook 11's Imagenette set-up, for images (imagenette, a "
+                             "folder, a function)")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
-        epochs, bs = _positive('epochs', epochs, int), _positive('bs', DEFAULT_BS[data] if bs is None else bs, int)
-        arch = arch or ('xresnet34' if data == 'imagenette' else 'nb06')
+        epochs = _positive('epochs', epochs, int)
+        if data == 'function':
+            given = [k for k, v in (('bs', bs), ('size', size), ('subset', subset)) if v is not None]
+            if given: raise ValueError(f"{', '.join(given)}: the data function {src.source!r} builds the DataLoaders; "
+                                       f"set {' and '.join(given)} there")
+        elif data != 'folder': bs = _positive('bs', DEFAULT_BS[data] if bs is None else bs, int)
+        arch = arch or ('nb06' if data == 'mnist' else xresnet_for(get_act(name, **kw)))
         if recipe in ('telemetry', 'course') and arch != 'nb06': raise ValueError(f"the {recipe!r} recipe trains the "
                                                                                   f"nb06 CNN, not {arch!r}")
-        if data == 'imagenette':
-            size = _positive('size', size, int)
+        if data in ('imagenette', 'folder'):
+            size = _positive('size', DEFAULT_SIZE if size is None else size, int)
             if size < 16: raise ValueError(f"size must be at least 16 px for an XResNet, got {size}")
             subset = _positive('subset', subset, allow_none=True)
             if subset is not None and subset > 1: raise ValueError(f"subset must be a fraction in (0, 1], got {subset}")
-        else: size = subset = None
+        elif data == 'mnist': size = subset = None
+        if data == 'folder':      # a small folder: one batch of all its training images (fastai drops a partial batch)
+            n = sum(k if subset is None else max(1, round(k * subset)) for k in src.train_groups)
+            bs = _positive('bs', min(DEFAULT_BS[data], n) if bs is None else bs, int)
+            if bs > n: raise ValueError(f"bs {bs} is more than the {n} training images in {src.source}: fastai drops "
+                                        f"an incomplete last batch, so nothing would train; pass bs={n} or less")
         if lr is None: lr = (suggested_lr(get_act(name, **kw), arch) if recipe == 'fastai'
                              else NB11_LR if recipe == 'nb11' else COURSE_BASE_LR * find_act(name).lr_factor)
         return cls(data=data, recipe=recipe, act=name, act_kwargs=tuple(sorted(kw.items())), seed=int(seed),
-                   epochs=epochs, lr=_positive('lr', lr), bs=bs, arch=arch, size=size, subset=subset)
+                   epochs=epochs, lr=_positive('lr', lr), bs=bs, arch=arch, size=size, subset=subset,
+                   source=src.source, fingerprint=src.fingerprint)
 
     @property
     def label(self): return spec_label(self.act, self.act_kwargs)
@@ -111,14 +129,21 @@ class RunConfig:
     def group(self):
         "Everything but the seed: the runs of one group are repeats of one experiment."
         return replace(self, seed=0)
-    def as_dict(self): return {**asdict(self), 'act_kwargs': dict(self.act_kwargs)}
+    @property
+    def data_label(self): return self.source or self.data
+    def as_dict(self):
+        "The config as a dict, its run's key; `source` and `fingerprint` only when set, so older keys stay unchanged."
+        return {k: v for k, v in {**asdict(self), 'act_kwargs': dict(self.act_kwargs)}.items()
+                if not (k in _OPTIONAL and v is None)}
     @property
     def key(self): return json.dumps(self.as_dict(), sort_keys=True)
     @classmethod
     def from_dict(cls, d):
         "The config of a stored record (`as_dict`'s inverse)."
         names = {f.name for f in fields(cls)}
-        if set(d) != names: raise ValueError(f"not a RunConfig: has {sorted(d)}, needs {sorted(names)}")
+        if not names - set(_OPTIONAL) <= set(d) <= names:
+            raise ValueError(f"not a RunConfig: has {sorted(d)}, needs {sorted(names - set(_OPTIONAL))} (and may have "
+                             f"{list(_OPTIONAL)})")
         return cls(**{**d, 'act_kwargs': tuple(sorted(d['act_kwargs'].items()))})
 
 # %% ../nbs/05a_runs.ipynb #b2c0e002
@@ -210,16 +235,30 @@ def course_sched(lr_max):
     "The course's nb06 schedule: cosine from 0.2 to 1 over the first half, 1 to 0.1 over the second, times `lr_max`."
     return combine_scheds([0.5, 0.5], [SchedCos(0.2 * lr_max, lr_max), SchedCos(lr_max, 0.1 * lr_max)])
 
+def _run_dls(cfg, data_path, num_workers, data_fn):
+    "The DataLoaders of `cfg`: its data set, its image folder (as fingerprinted when planned) or its data function."
+    if cfg.data == 'mnist': return mnist_dls(data_path, bs=cfg.bs, seed=cfg.seed)
+    if cfg.data == 'imagenette': return imagenette_dls(size=cfg.size, path=data_path, bs=cfg.bs, subset=cfg.subset,
+                                                       seed=cfg.seed, num_workers=num_workers)
+    if cfg.data == 'folder': return image_folder_dls(cfg.source, size=cfg.size, bs=cfg.bs, subset=cfg.subset,
+                                                     seed=cfg.seed, num_workers=num_workers,
+                                                     fingerprint=cfg.fingerprint)
+    if data_fn is None: raise ValueError(f"{cfg.label} seed {cfg.seed} trains on the data function {cfg.source!r}: "
+                                         f"pass it (data_fn=...)")
+    dls = data_fn(cfg.seed)
+    if not isinstance(dls, DataLoaders): raise TypeError(f"the data function {cfg.source!r} returned a "
+                                                         f"{type(dls).__name__}, not fastai DataLoaders")
+    return seed_dls(dls, cfg.seed)
+
 def run_learner(
     cfg,            # the RunConfig
     data_path=None, # data folder or file (see mnist_dls / imagenette_dls)
-    num_workers=None, # Imagenette loader workers; None: imagenette_dls' default
+    num_workers=None, # image loader workers; None: image_folder_dls' default
+    data_fn=None,   # for cfg.data == 'function': the function seed -> DataLoaders
 ):
     "The learner of `cfg` and its `fit(learn, start_epoch)` (call inside `seeded(cfg.seed)` for a reproducible run)."
     kw = dict(cfg.act_kwargs)
-    if cfg.data == 'mnist': dls = mnist_dls(data_path, bs=cfg.bs, seed=cfg.seed)
-    else: dls = imagenette_dls(size=cfg.size, path=data_path, bs=cfg.bs, subset=cfg.subset, seed=cfg.seed,
-                               num_workers=num_workers)
+    dls = _run_dls(cfg, data_path, num_workers, data_fn)
     if cfg.recipe in ('course', 'telemetry'):
         learn = lisht_learner(dls, act=cfg.act, act_kwargs=kw, arch='nb06', opt_func=SGD, lr=cfg.lr, nan_guard=True)
         if cfg.recipe == 'telemetry': return learn, lambda l, start=0: l.fit(cfg.epochs, cfg.lr, start_epoch=start)
@@ -313,10 +352,11 @@ def run_one(
     num_workers=None,   # Imagenette loader workers
     checkpoint=None,    # file to save the run to after each epoch, and to resume from (None: no checkpoints)
     say=print,          # where a resume is announced
+    data_fn=None,       # for cfg.data == 'function': the function seed -> DataLoaders
 ):
     "Train `cfg` once (resuming from `checkpoint` if it holds this run) and return its results record."
     with seeded(cfg.seed, deterministic):
-        learn, fit = run_learner(cfg, data_path, num_workers)
+        learn, fit = run_learner(cfg, data_path, num_workers, data_fn)
         log, dev = EpochLog(), next(learn.model.parameters()).device
         env = {**run_env(learn.dls, dev), 'data_path': str(getattr(learn.dls, 'path', '') or '') or None}
         ck = None if checkpoint is None or num_distrib() > 1 else \

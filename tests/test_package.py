@@ -69,7 +69,7 @@ UNDOCUMENTED_OK = {'lisht_ref', 'light_relu_ref', 'ftswish_ref', 'lisht', 'kaimi
                    'act_floor', 'GuardedHookCallback', 'NonFiniteError', 'TensorItems', 'DecodeCategory', 'TensorDL',
                    'FlushDenormals', 'DeviceMixedPrecision', 'LishtLearner', 'split_acts', 'spec_label', 'course_sched',
                    'EpochLog', 'main', 'ddp_check_main', 'activation_types', 'known_acts', 'denormals_flushed', 'world_size',
-                   'is_rank0', 'CheckedPILImage'}
+                   'is_rank0', 'CheckedPILImage', 'NamedXResNet'}
 
 
 def test_public_api_parameters_are_documented():
