@@ -142,6 +142,6 @@ def lisht_learner(
         if precision not in ('fp16', 'bf16'): raise ValueError(f"precision must be None, 'fp16' or 'bf16', got "
                                                                f"{precision!r}")
         learn.to_fp16() if precision == 'fp16' else learn.to_bf16()
-    learn.act_name = act_name(act_cls)
+    learn.act_spec, learn.act_name = act_cls, act_name(act_cls)   # the resolved activation, as it came or was resolved
     learn.arch_name = arch if isinstance(arch, str) else getattr(arch, '__name__', 'custom')
     return learn

@@ -19,8 +19,8 @@ from .activations import *
 
 # %% auto #0
 __all__ = ['ACTS', 'BLOCK_NAMES', 'NB11_SETUP', 'Act', 'register_act', 'known_acts', 'find_act', 'act_key', 'act_name', 'ActSpec',
-           'resolve_act', 'get_act', 'parse_act', 'split_acts', 'spec_label', 'BlockEvidence', 'set_block',
-           'block_note', 'default_block', 'block_table']
+           'resolve_act', 'get_act', 'resolve_spec', 'parse_act', 'split_acts', 'spec_label', 'BlockEvidence',
+           'set_block', 'block_note', 'default_block', 'block_table']
 
 # %% ../nbs/00c_registry.ipynb #1c37770e
 @dataclass(frozen=True)
@@ -152,10 +152,10 @@ def get_act(
     return resolve_act(act, **kwargs).factory
 
 # %% ../nbs/00c_registry.ipynb #a5629b1c
-def parse_act(
+def resolve_spec(
     spec, # 'name' or 'name(key=value, ...)'
 ):
-    "'name(k=v, ...)' -> (registry name, kwargs); the name must be registered and the kwargs accepted."
+    "'name(k=v, ...)' parsed and resolved once, into the `ActSpec` a run carries; the name must be registered."
     m = re.fullmatch(r"\s*([\w+\-]+)\s*(?:\((.*)\))?\s*", spec)
     if not m: raise ValueError(f"cannot parse activation spec {spec!r}; expected name or name(key=value, ...), e.g. "
                                f"lightrelu(maxv=16)")
@@ -168,8 +168,15 @@ def parse_act(
         try: kwargs = {k.arg: ast.literal_eval(k.value) for k in call.keywords}
         except ValueError: raise ValueError(f"{spec!r}: argument values must be literals (numbers, None, "
                                             f"strings)") from None
-    get_act(name, **kwargs)    # validates name and arguments
-    return act_key(name), kwargs
+    if act_key(name) is None: get_act(name)          # an unknown name: the registry's message, with the names
+    return resolve_act(act_key(name), **kwargs)     # checks the arguments
+
+def parse_act(
+    spec, # 'name' or 'name(key=value, ...)'
+):
+    "'name(k=v, ...)' -> (registry name, kwargs); the name must be registered and the kwargs accepted."
+    s = resolve_spec(spec)
+    return s.name, dict(s.kwargs)
 
 def split_acts(s):
     "Split a comma-separated list of specs, keeping commas inside brackets."

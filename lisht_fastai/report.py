@@ -44,12 +44,14 @@ CANNOT_TELL = 'cannot tell'
 
 def run_outcome(
     r,                 # a run record
-    collapse_acc=0.2,  # a finished run at or below this accuracy collapsed
+    collapse_acc=None, # a finished run at or below this accuracy collapsed; None: by its classes k, (k + 8) / 9k
 ):
     "'trained', 'collapsed' (finished, no NaN, at or below `collapse_acc`) or 'diverged' (stopped by the NaN guard)."
     if r['status'] == 'diverged': return 'diverged'
     if r['status'] != 'ok': raise ValueError(f"unknown run status {r['status']!r}; accepted: 'ok', 'diverged'")
-    return 'collapsed' if r['final_accuracy'] <= collapse_acc else 'trained'
+    k = r.get('n_classes') or 10                  # records made before n_classes: MNIST or Imagenette, 10 classes
+    lim = collapse_acc if collapse_acc is not None else (k + 8) / (9 * k)   # a ninth of the way from chance to 100%
+    return 'collapsed' if r['final_accuracy'] <= lim else 'trained'
 
 def failure_ci(
     k,           # failed runs
@@ -112,7 +114,7 @@ def _row(rows, label):
 
 def row_stats(
     rs,                # the runs of one configuration
-    collapse_acc=0.2,  # as in `run_outcome`
+    collapse_acc=None, # as in `run_outcome`
 ):
     "Outcome counts, the failure rate with its exact interval, the trained runs' accuracy with a bootstrap interval."
     if not rs: raise ValueError("no runs to summarise")
@@ -137,7 +139,7 @@ def _wilcoxon(d):
 def contrast(
     ra,                # the runs of configuration A
     rb,                # the runs of configuration B
-    collapse_acc=0.2,  # as in `run_outcome`
+    collapse_acc=None, # as in `run_outcome`
 ):
     "A against B: Fisher's exact test on failures; the trained runs' accuracy paired by seed, or unpaired (see above)."
     fa, fb = (sum(run_outcome(r, collapse_acc) != 'trained' for r in rs) for rs in (ra, rb))
@@ -165,7 +167,7 @@ def verdict(
     a,                 # a row label, as `results_table` shows it
     b,                 # another row label
     alpha=ALPHA,       # a test decides when its p is below this
-    collapse_acc=0.2,  # as in `run_outcome`
+    collapse_acc=None, # as in `run_outcome`
 ):
     "Which of rows `a` and `b` fails less, and which is more accurate when it trains: a row label or 'cannot tell'."
     rows = group_runs(runs); c = contrast(_row(rows, a), _row(rows, b), collapse_acc)
@@ -205,7 +207,7 @@ def verdict_text(
 def results_table(
     runs,              # run records (compare's, or load_results')
     baseline=None,     # row label the others are compared with; None: the first
-    collapse_acc=0.2,  # a finished run at or below this accuracy collapsed
+    collapse_acc=None, # a finished run at or below this accuracy collapsed; None: by its classes k, (k + 8) / 9k
 ):
     "A row per configuration: outcomes and failure rate, the trained runs' accuracy, each compared with `baseline`."
     rows = group_runs(runs)
@@ -230,11 +232,12 @@ _ENV_KEYS = (('lisht_fastai versions', lambda e: f"{e.get('lisht_fastai')} {e.ge
 
 def table_notes(
     runs,              # the runs behind a table
-    collapse_acc=0.2,  # as in results_table
+    collapse_acc=None, # as in results_table
 ):
     "The legend of a results table (the test behind each column), and warnings when its runs mix versions or machines."
-    notes = [f"diverged: stopped by the NaN guard; collapsed: finished, no NaN, accuracy <= {collapse_acc:.0%} "
-             f"(chance is 10%); trained: the rest. failed %: collapsed + diverged, exact (Clopper-Pearson) 95% CI.",
+    lim = f"{collapse_acc:.0%}" if collapse_acc is not None else 'chance + a ninth of the rest (20% with 10 classes, 56% with 2)'
+    notes = [f"diverged: stopped by the NaN guard; collapsed: finished, no NaN, accuracy <= {lim}; "
+             f"trained: the rest. failed %: collapsed + diverged, exact (Clopper-Pearson) 95% CI.",
              f"accuracy % (trained): mean ± sd of the trained runs only; 95% CI: percentile bootstrap of that mean "
              f"({N_BOOT} resamples, seed {BOOT_SEED}; none below {MIN_CI_N} runs).",
              "vs <first row>: accuracy difference in points, over the seeds where both trained when the rows share "

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_runs.ipynb #0cbe978f
 from __future__ import annotations
-import ast, hashlib, random, json, math, os, platform, re, subprocess, sys, time, argparse, warnings
+import ast, functools, hashlib, random, json, math, os, platform, re, subprocess, sys, time, argparse, warnings
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
@@ -84,7 +84,8 @@ class RunConfig:
         act_kwargs=None,# the activation's arguments (when `act` is a bare name)
     ):
         "A `RunConfig` with every default resolved and every value checked."
-        name, kw = parse_act(act) if act_kwargs is None else parse_act(spec_label(act, act_kwargs))
+        spec = resolve_spec(act if act_kwargs is None else spec_label(act, act_kwargs))   # the one resolution
+        name, kw = spec.name, dict(spec.kwargs)
         src = data_source(data); data = src.kind
         recipe = recipe or ('course' if data == 'mnist' else 'fastai')
         if recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; accepted: "
@@ -103,7 +104,7 @@ class RunConfig:
             if given: raise ValueError(f"{', '.join(given)}: the data function {src.source!r} builds the DataLoaders; "
                                        f"set {' and '.join(given)} there")
         elif data != 'folder': bs = _positive('bs', DEFAULT_BS[data] if bs is None else bs, int)
-        arch = arch or ('nb06' if data == 'mnist' else xresnet_for(get_act(name, **kw)))
+        arch = arch or ('nb06' if data == 'mnist' else xresnet_for(spec))
         if recipe in ('telemetry', 'course') and arch != 'nb06': raise ValueError(f"the {recipe!r} recipe trains the "
                                                                                   f"nb06 CNN, not {arch!r}")
         if data in ('imagenette', 'folder'):
@@ -117,11 +118,18 @@ class RunConfig:
             bs = _positive('bs', min(DEFAULT_BS[data], n) if bs is None else bs, int)
             if bs > n: raise ValueError(f"bs {bs} is more than the {n} training images in {src.source}: fastai drops "
                                         f"an incomplete last batch, so nothing would train; pass bs={n} or less")
-        if lr is None: lr = (suggested_lr(get_act(name, **kw), arch) if recipe == 'fastai'
-                             else NB11_LR if recipe == 'nb11' else COURSE_BASE_LR * find_act(name).lr_factor)
-        return cls(data=data, recipe=recipe, act=name, act_kwargs=tuple(sorted(kw.items())), seed=int(seed),
+        if lr is None: lr = (suggested_lr(spec, arch) if recipe == 'fastai'
+                             else NB11_LR if recipe == 'nb11' else COURSE_BASE_LR * spec.lr_factor)
+        cfg = cls(data=data, recipe=recipe, act=name, act_kwargs=tuple(sorted(kw.items())), seed=int(seed),
                    epochs=epochs, lr=_positive('lr', lr), bs=bs, arch=arch, size=size, subset=subset,
                    source=src.source, fingerprint=src.fingerprint)
+        cfg.__dict__['spec'] = spec              # travels with the config: `run_learner` builds from it
+        return cfg
+
+    @functools.cached_property
+    def spec(self):
+        "The activation, resolved once per config (`resolve_act`): what `run_learner` builds the model with."
+        return resolve_act(self.act, **dict(self.act_kwargs))
 
     @property
     def label(self): return spec_label(self.act, self.act_kwargs)
@@ -257,18 +265,17 @@ def run_learner(
     data_fn=None,   # for cfg.data == 'function': the function seed -> DataLoaders
 ):
     "The learner of `cfg` and its `fit(learn, start_epoch)` (call inside `seeded(cfg.seed)` for a reproducible run)."
-    kw = dict(cfg.act_kwargs)
     dls = _run_dls(cfg, data_path, num_workers, data_fn)
     if cfg.recipe in ('course', 'telemetry'):
-        learn = lisht_learner(dls, act=cfg.act, act_kwargs=kw, arch='nb06', opt_func=SGD, lr=cfg.lr, nan_guard=True)
+        learn = lisht_learner(dls, act=cfg.spec, arch='nb06', opt_func=SGD, lr=cfg.lr, nan_guard=True)
         if cfg.recipe == 'telemetry': return learn, lambda l, start=0: l.fit(cfg.epochs, cfg.lr, start_epoch=start)
         return learn, lambda l, start=0: l.fit(cfg.epochs, cfg.lr, cbs=ParamScheduler({'lr': course_sched(cfg.lr)}),
                                                start_epoch=start)
     if cfg.recipe == 'nb11':
         opt = partial(Adam, mom=0.9, sqr_mom=0.99, eps=1e-6, wd=1e-2)
-        learn = lisht_learner(dls, act=cfg.act, act_kwargs=kw, arch=cfg.arch, lr=cfg.lr, opt_func=opt, nan_guard=True)
+        learn = lisht_learner(dls, act=cfg.spec, arch=cfg.arch, lr=cfg.lr, opt_func=opt, nan_guard=True)
         return learn, lambda l, start=0: l.fit_one_cycle(cfg.epochs, cfg.lr, pct_start=0.5, start_epoch=start)
-    learn = lisht_learner(dls, act=cfg.act, act_kwargs=kw, arch=cfg.arch, lr=cfg.lr, nan_guard=True)
+    learn = lisht_learner(dls, act=cfg.spec, arch=cfg.arch, lr=cfg.lr, nan_guard=True)
     return learn, lambda l, start=0: l.fit_one_cycle(cfg.epochs, start_epoch=start)
 
 # %% ../nbs/05a_runs.ipynb #213c71e2
@@ -373,6 +380,7 @@ def run_one(
         finally: learn.remove_cbs(cbs or [])
     st = learn.activation_stats
     return dict(version=RESULTS_VERSION, config=cfg.as_dict(), status=status, error=error, epochs=log.rows,
+                n_classes=getattr(learn.dls, 'c', None),   # chance is 1 / n_classes: where a run collapses
                 seconds=ck.seconds if ck else time.perf_counter() - t0,
                 final_accuracy=log.rows[-1]['accuracy'] if log.rows and status == 'ok' else None,
                 final_stats=st.final_stats().reset_index(names='layer').to_dict('records') if len(st.records) else [],
