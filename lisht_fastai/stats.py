@@ -265,23 +265,6 @@ def records(self:ActivationStats):
     "DataFrame with epoch, iteration and phase of each recorded batch."
     return pd.DataFrame(self._all()[0], columns=['epoch', 'iteration', 'phase'])
 
-# %% ../nbs/01b_stats.ipynb #8de6d6af
-_STATE = ('_site_keys', '_site_of', '_max_calls', '_chunks', 'gathers')
-
-@patch
-def state_dict(self:ActivationStats):
-    "Everything recorded so far, as plain values and CPU tensors (for a checkpoint)."
-    self._flush()
-    return {k.lstrip('_'): getattr(self, k) for k in _STATE}
-
-@patch
-def load_state_dict(self:ActivationStats, state):
-    "Restore what `state_dict` saved (into a callback hooked to the same model)."
-    missing = {k.lstrip('_') for k in _STATE} - set(state)
-    if missing: raise ValueError(f"not an ActivationStats state: missing {sorted(missing)}")
-    self._buf, self._cur = [], []
-    for k in _STATE: setattr(self, k, state[k.lstrip('_')])
-
 # %% ../nbs/01b_stats.ipynb #bddc28ce
 @patch(as_prop=True)
 def layer_names(self:ActivationStats):
@@ -333,3 +316,20 @@ def final_stats(self:ActivationStats, n_last=10, phase='train'):
     if not keep: raise ValueError(f"no {phase} batches recorded")
     v = torch.nanmean(vals[keep][..., :5], 0).numpy()
     return pd.DataFrame(v, index=self.layer_names, columns=list(STAT_NAMES))
+
+# %% ../nbs/01b_stats.ipynb #8de6d6af
+_STATE = ('_site_keys', '_site_of', '_max_calls', '_chunks', 'gathers')
+
+@patch
+def state_dict(self:ActivationStats):
+    "Everything recorded so far, as plain values and CPU tensors (for a checkpoint)."
+    self._flush()
+    return {k.lstrip('_'): getattr(self, k) for k in _STATE}
+
+@patch
+def load_state_dict(self:ActivationStats, state):
+    "Restore what `state_dict` saved (into a callback hooked to the same model)."
+    missing = {k.lstrip('_') for k in _STATE} - set(state)
+    if missing: raise ValueError(f"not an ActivationStats state: missing {sorted(missing)}")
+    self._buf, self._cur = [], []
+    for k in _STATE: setattr(self, k, state[k.lstrip('_')])
