@@ -235,7 +235,8 @@ def table_notes(
     collapse_acc=None, # as in results_table
 ):
     "The legend of a results table (the test behind each column), and warnings when its runs mix versions or machines."
-    lim = f"{collapse_acc:.0%}" if collapse_acc is not None else 'chance + a ninth of the rest (20% with 10 classes, 56% with 2)'
+    lim = f"{collapse_acc:.0%}" if collapse_acc is not None else \
+          'chance + a ninth of the rest (20% with 10 classes, 56% with 2)'
     notes = [f"diverged: stopped by the NaN guard; collapsed: finished, no NaN, accuracy <= {lim}; "
              f"trained: the rest. failed %: collapsed + diverged, exact (Clopper-Pearson) 95% CI.",
              f"accuracy % (trained): mean ± sd of the trained runs only; 95% CI: percentile bootstrap of that mean "
