@@ -24,17 +24,20 @@ def _comparable(rec):
 def test_killed_run_resumes_bit_for_bit(tmp_path):
     whole = tmp_path / 'whole'
     subprocess.run(CMD + ['--out', str(whole)], check=True, timeout=1800)
-    killed = tmp_path / 'killed'
-    proc = subprocess.Popen(CMD + ['--out', str(killed)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    ckdir = killed / 'checkpoints'
-    t0 = time.perf_counter()
-    while proc.poll() is None and not (ckdir.exists() and any(ckdir.glob('*.pt'))): time.sleep(0.05)
-    epoch_secs = time.perf_counter() - t0                        # about one epoch (plus start-up)
-    delay = random.Random().uniform(0, epoch_secs)               # somewhere in the next epoch
-    print(f"killing {delay:.2f} s after the first checkpoint")
-    time.sleep(delay)
-    if proc.poll() is None: proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=60)
+    epoch_secs = min(e['seconds'] for e in _records(whole)[0]['epochs'])
+    # start-up time varies with the machine's load, so the epoch time comes from the uninterrupted run; a kill that
+    # came too late (the run already finished) is tried again with a shorter delay, in a fresh folder
+    for attempt in range(4):
+        killed = tmp_path / f'killed{attempt}'
+        proc = subprocess.Popen(CMD + ['--out', str(killed)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        ckdir = killed / 'checkpoints'
+        while proc.poll() is None and not (ckdir.exists() and any(ckdir.glob('*.pt'))): time.sleep(0.05)
+        delay = random.Random().uniform(0, epoch_secs / 2 ** attempt)   # somewhere in the next epoch
+        print(f"killing {delay:.2f} s after the first checkpoint")
+        time.sleep(delay)
+        if proc.poll() is None: proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=60)
+        if proc.returncode == -signal.SIGKILL: break
     assert proc.returncode == -signal.SIGKILL, f"the run ended before the kill: {proc.stdout.read()}"
     assert not (killed / 'results.jsonl').exists() or not _records(killed)
     r = subprocess.run(CMD[:-1] + ['--out', str(killed)], capture_output=True, text=True, timeout=1800)
