@@ -4,11 +4,11 @@
     python benchmarks/activations.py --quick     # one call and the train steps only
 
 1. forward+backward of one activation call on a 512x8x14x14 float32 tensor (the nb06 CNN's first activation at
-   bs 512), with the compiled (fused) kernels and with plain torch ops (`set_kernels('eager')`), and the bytes autograd
-   saves for backward;
+   bs 512) in each kernel mode: 'auto' (float32 on the CPU: the hand-written loops of `lisht_fastai.cpu_loops`),
+   'compiled' (torch.compile's fused kernels) and 'eager' (plain torch ops), and the bytes autograd saves for backward;
 1b. the fused LightRelu forward alone, with the kernel's `tanh` and with the alternatives it was chosen over (each
    compiled as the kernel is, with its largest error against float64 `tanh` on [-10, 10]);
-1c. the fixed cost of one compiled call, from the forward kernel at two input sizes;
+1c. the fixed cost of one call of the compiled kernel and of the CPU loop, from the forward at two input sizes;
 2. one training step (forward, backward, SGD step) of the nb06 CNN at bs 512 and of XResNet34 at 64 px, bs 64;
 3. one nb06 epoch, `lisht_learner(dls, act).fit_one_cycle(1)` on MNIST.
 On a GPU it also times XResNet34 at 128 px, bs 256, channels_last, bf16 autocast.
@@ -21,12 +21,13 @@ from functools import partial
 warnings.filterwarnings('ignore', category=FutureWarning)
 from lisht_fastai.activations import LiSHT, LightRelu, GeneralRelu, FTSwish, FTSwishPlus
 from lisht_fastai.kernels import flush_denormals, set_kernels, kernel_mode
+from lisht_fastai.cpu_loops import cpu_loops
 from lisht_fastai.models import nb06_cnn, xresnet
 from lisht_fastai import kernels as A
 
 ACTS = {'ReLU': nn.ReLU, 'LightRelu': LightRelu, 'LiSHT': LiSHT, 'FTSwish': FTSwish, 'FTSwishPlus': FTSwishPlus,
         'GeneralRelu(.1,.4,6)': partial(GeneralRelu, .1, .4, 6.), 'SiLU': nn.SiLU}
-MODES = ('compiled', 'eager')
+MODES = ('auto', 'compiled', 'eager')
 
 
 def saved_bytes(act, x):
@@ -77,11 +78,11 @@ def table(title, med, base='ReLU'):
 KERNEL_ACTS = ('LightRelu', 'LiSHT', 'FTSwish', 'FTSwishPlus', 'GeneralRelu(.1,.4,6)')
 
 def rows(names, make):
-    "ReLU first; the LiSHT family and FTSwish with both kernels; the others once."
+    "ReLU first; the LiSHT family, FTSwish and GeneralRelu in each kernel mode; the others once."
     out = {'ReLU': ('eager', make('ReLU'))}
     for n in names:
         if n == 'ReLU': continue
-        for m in (MODES if n in KERNEL_ACTS else ('compiled',)):
+        for m in (MODES if n in KERNEL_ACTS else ('auto',)):
             out[f"{n} ({m})" if n in KERNEL_ACTS else n] = (m, make(n))
     return out
 
@@ -134,22 +135,26 @@ def tanh_forms(x, reps):
 
 
 def call_cost(x, reps):
-    """Section 1c: the fixed cost of one compiled call (all but the per-element work: dynamo's guards, the Python
-    wrappers, starting the loop's threads), from the LightRelu forward kernel on the smallest input that uses it
-    (2**15 elements) and on `x`, with `torch.relu` on both for scale."""
+    """Section 1c: the fixed cost of one call (all but the per-element work: dynamo's guards, the Python wrappers,
+    starting the loop's threads), from the LightRelu forward, compiled and as the CPU loop, on the smallest input that
+    uses them (2**15 elements) and on `x`, with `torch.relu` on both for scale."""
     small = x.flatten()[:A._MIN_NUMEL].clone()
     k = torch.compile(A._lisht_fwd, dynamic=True, options=A._COMPILE_OPTIONS)
     p, xf = torch.tensor([.46, 7.5]), x.view(-1)          # the kernel's inputs: flat, parameters as a tensor
+    loops = cpu_loops()
     fns = {'ReLU, 2**15 elements': ('eager', lambda: torch.relu(small)),
            'LightRelu kernel, 2**15 elements': ('compiled', lambda: k(small, p)),
+           'LightRelu CPU loop, 2**15 elements': ('auto', lambda: loops.lisht_fwd(small, .46, 7.5)),
            f'ReLU, {x.numel()} elements': ('eager', lambda: torch.relu(x)),
-           f'LightRelu kernel, {x.numel()} elements': ('compiled', lambda: k(xf, p))}
+           f'LightRelu kernel, {x.numel()} elements': ('compiled', lambda: k(xf, p)),
+           f'LightRelu CPU loop, {x.numel()} elements': ('auto', lambda: loops.lisht_fwd(x, .46, 7.5))}
     with torch.no_grad(): med = in_turns(fns, reps)
     t = list(med.values()); n = x.numel() / small.numel()
-    fixed = (n * t[1] - t[3]) / (n - 1)   # t = fixed + per-element cost * numel, solved from the two sizes
-    table("1c. the fixed cost of a compiled call: LightRelu forward kernel, no grad, CPU", med, base=None)
-    print(f"fixed cost per compiled call (straight line through the two kernel rows): {fixed*1e6:.1f} us; "
-          f"a forward+backward makes two such calls")
+    table("1c. the fixed cost of a call: LightRelu forward, compiled kernel and CPU loop, no grad, CPU", med, base=None)
+    for what, i in (('compiled call', 1), ('CPU loop call', 2)):
+        fixed = (n * t[i] - t[i + 3]) / (n - 1)   # t = fixed + per-element cost * numel, solved from the two sizes
+        print(f"fixed cost per {what} (straight line through its two rows): {fixed*1e6:.1f} us; "
+              f"a forward+backward makes two such calls")
 
 
 def main():
@@ -165,7 +170,7 @@ def main():
         x = torch.randn(512, 8, 14, 14)
         print("\nbytes saved for backward, 512x8x14x14 float32 input (x itself: 3.06 MiB)")
         for n, c in ACTS.items():
-            for m in (MODES if n in KERNEL_ACTS else ('compiled',)):
+            for m in (MODES if n in KERNEL_ACTS else ('auto',)):
                 set_kernels(m)
                 print(f"  {n:22s} {m:9s} {saved_bytes(c(), x.detach().requires_grad_())/2**20:6.2f} MiB")
         med = in_turns(rows(ACTS, lambda n: one_call(ACTS[n](), x)), a.reps * 5)

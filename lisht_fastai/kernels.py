@@ -8,6 +8,7 @@ import os, math, contextlib, logging, warnings, hashlib, collections
 import numpy as np
 import torch, torch.nn.functional as F
 from torch.autograd import Function
+from .cpu_loops import LOOP_NAMES, cpu_loops, clamp_band
 # fastai's layers module still calls torch.jit.script at import (a deprecation of theirs, not a user's concern);
 # `lisht_fastai.all` imports this module first, so the filter is in place before fastai loads
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
@@ -101,7 +102,7 @@ def _eager_grelu_bwd(x, grad, leak, lo, sub, maxv):
     return torch.where(general_relu_ref(x, leak or None, sub) > maxv, 0., torch.where(x > 0, grad, leak * grad))
 
 # %% ../nbs/00a_kernels.ipynb #3cb07548
-_KERNEL_MODES = ('compiled', 'eager')
+_KERNEL_MODES = ('auto', 'compiled', 'eager')
 _MIN_NUMEL = 1 << 15
 _COMPILE_OPTIONS = {'cpp.enable_floating_point_contract_flag': 'fast'}   # a*b+c as one FMA (this kernel only)
 # compiled: kernel -> compiled fn; params: (values, device) -> tensor; ready / plain: (kernel, dtype, device) keys
@@ -115,14 +116,14 @@ def _check_mode(mode, where):
     return mode
 
 def kernel_mode():
-    "The kernels the LiSHT family, FTSwish and GeneralRelu use now: 'compiled' (fused loops) or 'eager' (plain ops)."
+    "The kernels of the LiSHT family, FTSwish and GeneralRelu now: 'auto', 'compiled' or 'eager' (see `set_kernels`)."
     if _kernels['mode'] is None:
-        _kernels['mode'] = _check_mode(os.environ.get('LISHT_KERNELS', 'compiled'), 'environment variable '
-                                                                                    'LISHT_KERNELS')
+        _kernels['mode'] = _check_mode(os.environ.get('LISHT_KERNELS', 'auto'), 'environment variable LISHT_KERNELS')
     return _kernels['mode']
 
 def set_kernels(
-    mode='compiled', # 'compiled': one fused loop per direction (torch.compile, on first use); 'eager': plain torch ops
+    mode='auto', # 'auto': the CPU loops for float32 on the CPU, else 'compiled': one fused loop per direction
+                 # (torch.compile, on first use); 'eager': plain torch ops
 ):
     "Choose the kernels of the LiSHT family, FTSwish and GeneralRelu; returns the previous mode."
     prev = kernel_mode()
@@ -130,8 +131,8 @@ def set_kernels(
     return prev
 
 def kernel_stats():
-    "Counts since import: kernel calls run `compiled` and on `plain` ops, and the compiled `versions` built."
-    return dict(compiled=_stats['compiled'], plain=_stats['plain'], versions=_stats['versions'])
+    "Counts since import: calls run on the CPU `loops`, `compiled` and on `plain` ops, and compiled `versions` built."
+    return dict(loops=_stats['loops'], compiled=_stats['compiled'], plain=_stats['plain'], versions=_stats['versions'])
 
 def _after_fork_in_child(): _kernels['forked'] = True
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -139,8 +140,13 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 def _tracing():
     return torch.compiler.is_compiling() or torch.compiler.is_exporting() or torch._C._are_functorch_transforms_active()
 
+def _use_loops(fn, x):
+    return (kernel_mode() == 'auto' and not _kernels['forked'] and not torch.is_grad_enabled()
+            and x.dtype == torch.float32 and x.device.type == 'cpu' and x.numel() >= _MIN_NUMEL
+            and fn.__name__[1:] in LOOP_NAMES)
+
 def _use_compiled(x):
-    return (kernel_mode() == 'compiled' and not _kernels['forked'] and not torch.is_grad_enabled()
+    return (kernel_mode() != 'eager' and not _kernels['forked'] and not torch.is_grad_enabled()
             and x.dtype in (torch.float32, torch.float16, torch.bfloat16) and x.device.type in ('cpu', 'cuda')
             and x.numel() >= _MIN_NUMEL)
 
@@ -263,10 +269,23 @@ def _try_compiled(fn, key, vals, x, grad):
     _stats['compiled'] += 1
     return y if type(x) is torch.Tensor else _like(y, x)
 
+def _run_loops(fn, vals, x, grad):
+    "`fn`'s hand-written CPU loop (`lisht_fastai.cpu_loops`), or None where the loops could not be built."
+    m = cpu_loops()
+    if m is None: return None
+    name = fn.__name__[1:]
+    if name == 'lisht_bwd': vals = (*vals, *clamp_band(*vals))
+    y = getattr(m, name)(x, *vals) if grad is None else getattr(m, name)(x, grad, *vals)
+    _stats['loops'] += 1
+    return y if type(x) is torch.Tensor else _like(y, x)
+
 def _kernel(fn, eager, vals, x, grad=None):
-    "Run `fn` compiled into one fused loop where that applies (see above), else `eager`; `vals`: the parameters."
+    "Run `fn` as one fused loop where that applies (see above), else `eager`; `vals`: the parameters."
     args = (x,) if grad is None else (x, grad)
     if _tracing(): return eager(*args, *vals)
+    if _use_loops(fn, x):
+        y = _run_loops(fn, vals, x, grad)
+        if y is not None: return y
     if _use_compiled(x) and (fn, x.dtype, x.device) not in _kernels['plain']:
         y = _try_compiled(fn, (fn, x.dtype, x.device), vals, x, grad)
         if y is not None: return y

@@ -156,14 +156,14 @@ class RunConfig:
 
 # %% ../nbs/05a_runs.ipynb #b2c0e002
 import inspect
-from . import kernels
+from . import kernels, cpu_loops
 from .kernels import kernel_mode
 
 def kernel_version(
-    src=None, # source text to hash; None: the module `lisht_fastai.kernels`, read with inspect
+    src=None, # source text to hash; None: the modules `lisht_fastai.kernels` and `cpu_loops`, read with inspect
 ):
     "A short hash of the kernels' code: any change of code or coefficients changes it; comments and docstrings do not."
-    tree = ast.parse(inspect.getsource(kernels) if src is None else src)
+    tree = ast.parse(inspect.getsource(kernels) + inspect.getsource(cpu_loops) if src is None else src)
     for n in ast.walk(tree):
         body = getattr(n, 'body', None)
         if (isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and body
