@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The LiSHT-family MNIST runs again, with today's kernels (issue 22): the committed nb10 runs came from earlier kernels
-# (682a3e9+dirty, 00e61f3), and at lr 0.45 a seed's outcome flips with the last bits of tanh, so what carries over
+# The LiSHT-family MNIST runs again, with the exact-gradient kernels (issue 22; kernel version 5d38e62dd77b: run this
+# from a worktree at commit 021b368, `git worktree add ../pin 021b368`, since later kernels change a seed's outcome):
+# the committed nb10 runs came from earlier kernels (682a3e9+dirty, 00e61f3), and at lr 0.45 a seed's outcome flips with the last bits of tanh, so what carries over
 # between kernel versions is the collapse *rate*, not any one seed's outcome. Written to new folders (the `_k2` suffix):
 # the old runs stay as they were, and nbs/10 compares the rates of both. Each record names its kernel version
 # (env.kernel_version). ReLU and GeneralRelu are not repeated: their runs do not use the changed kernels' arithmetic
