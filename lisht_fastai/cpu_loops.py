@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_cpu_loops.ipynb #ef0baa3a
 from __future__ import annotations
-import os, re, math, hashlib, functools, threading, warnings
+import os, sys, math, hashlib, functools, threading, warnings
 import torch
 
 # %% auto #0
@@ -125,7 +125,7 @@ def loops_build_dir(
     "The folder the loops for this source, instruction set, torch and Python are built and cached in."
     from torch.utils.cpp_extension import get_default_build_root
     cap = cap or torch.backends.cpu.get_cpu_capability()
-    key = f"{LOOPS_SRC}|{_ISA.get(cap)}|{torch.__version__}|{os.sys.version_info[:2]}"
+    key = f"{LOOPS_SRC}|{_ISA.get(cap)}|{torch.__version__}|{sys.version_info[:2]}"
     root = os.environ.get('TORCH_EXTENSIONS_DIR') or get_default_build_root()
     return os.path.join(root, f"lisht_fastai_loops_{hashlib.sha1(key.encode()).hexdigest()[:12]}")
 

@@ -10,7 +10,7 @@ import torch, torch.nn.functional as F
 from torch.autograd import Function
 from .cpu_loops import LOOP_NAMES, cpu_loops, clamp_band
 # fastai's layers module still calls torch.jit.script at import (a deprecation of theirs, not a user's concern);
-# `lisht_fastai.all` imports this module first, so the filter is in place before fastai loads
+# `lisht_fastai.all` imports this module before fastai, so the filter is in place when fastai loads
 warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
 
 # %% auto #0
@@ -140,15 +140,17 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 def _tracing():
     return torch.compiler.is_compiling() or torch.compiler.is_exporting() or torch._C._are_functorch_transforms_active()
 
+def _fusable(x):
+    "Not forked, no graph kept for a second derivative, and big enough to be worth a fused call."
+    return not _kernels['forked'] and not torch.is_grad_enabled() and x.numel() >= _MIN_NUMEL
+
 def _use_loops(fn, x):
-    return (kernel_mode() == 'auto' and not _kernels['forked'] and not torch.is_grad_enabled()
-            and x.dtype == torch.float32 and x.device.type == 'cpu' and x.numel() >= _MIN_NUMEL
+    return (kernel_mode() == 'auto' and x.dtype == torch.float32 and x.device.type == 'cpu' and _fusable(x)
             and fn.__name__[1:] in LOOP_NAMES)
 
 def _use_compiled(x):
-    return (kernel_mode() != 'eager' and not _kernels['forked'] and not torch.is_grad_enabled()
-            and x.dtype in (torch.float32, torch.float16, torch.bfloat16) and x.device.type in ('cpu', 'cuda')
-            and x.numel() >= _MIN_NUMEL)
+    return (kernel_mode() != 'eager' and x.dtype in (torch.float32, torch.float16, torch.bfloat16)
+            and x.device.type in ('cpu', 'cuda') and _fusable(x))
 
 def _quiet_torch_logs(record):
     "Drop torch's log lines this module says better: no CUDA on a CPU-only machine, a kernel's recompile limit."
