@@ -3,9 +3,9 @@
 # the full Imagenette split, seed 0. About 9 minutes an epoch on two free CPU cores (under 2 hours a run). Resumable:
 # finished runs are skipped and a stopped run continues from its last finished epoch. Run it from a worktree pinned at
 # the kernels you mean to record (each record names its kernel version; a seed's outcome flips with their last bits).
-# Done so far: ReLU 87.75% (kernels of f9dd009; ReLU uses none). Next: LightRelu(maxv=16) (started on the CPU loops of
-# a3a31a5: 15.3%, 14.5%, 16.6% after epochs 1-3, checkpointed), then GeneralRelu, FTSwish, LiSHT, LightRelu(maxv=8),
-# then ReLU and LightRelu(16) in the clean block.
+# Done so far: ReLU 87.75% (kernels of f9dd009; ReLU uses none), LightRelu(maxv=16) 81.94% (the CPU loops of a3a31a5,
+# kernel version 589dc08b4363). Next: GeneralRelu (started from a3a31a5), FTSwish, LiSHT, LightRelu(maxv=8), then ReLU
+# and LightRelu(16) in the clean block.
 set -euo pipefail
 cd "$(dirname "$0")"
 run() { lisht-compare imagenette --recipe nb11 --epochs 12 --size 128 --seeds 1 --out nb11_128 --verbose "$@"; }
