@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 23 at the thread's scale: XResNet34 in the course's block, the course's notebook-11 recipe, 128 px, 12 epochs,
-# the full Imagenette split, seed 0. About 9 minutes an epoch on two free CPU cores (under 2 hours a run). Resumable:
+# the full Imagenette split, seed 0. About 9 minutes an epoch on two free CPU cores (about 2 hours a run). Resumable:
 # finished runs are skipped and a stopped run continues from its last finished epoch. Run it from a worktree pinned at
 # the kernels you mean to record (each record names its kernel version; a seed's outcome flips with their last bits).
 # Done so far: ReLU 87.75% (kernels of f9dd009; ReLU uses none), LightRelu(maxv=16) 81.94% (the CPU loops of a3a31a5,
