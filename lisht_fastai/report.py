@@ -230,6 +230,11 @@ _ENV_KEYS = (('lisht_fastai versions', lambda e: f"{e.get('lisht_fastai')} {e.ge
              ('torch/fastai versions', lambda e: f"torch {e.get('torch')}, fastai {e.get('fastai')}"),
              ('devices', lambda e: f"{e.get('device')} ({e.get('device_name')}), {e.get('threads')} threads"))
 
+def _on_kernels(r):
+    "Whether a run's activation runs on this package's kernels: ReLU, SiLU, Mish and GELU are torch's own (unknown: maybe)."
+    e = find_act(r['config']['act'])
+    return e is None or e.cls.__module__.startswith('lisht_fastai')
+
 def table_notes(
     runs,              # the runs behind a table
     collapse_acc=None, # as in results_table
@@ -246,10 +251,11 @@ def table_notes(
              f"p accuracy: Wilcoxon signed-rank over the seed pairs (W), else Mann-Whitney U (MW); none below "
              f"{MIN_TEST_N} pairs or runs. P(A>B): probability of improvement (rliable), ties 1/2, over seed pairs "
              f"(paired) or all pairs of trained runs. p failures: Fisher's exact test on failed vs trained counts."]
-    for what, key in _ENV_KEYS:
-        vs = sorted({key(r['env']) if 'env' in r else 'unrecorded (results format 1)' for r in runs})
+    for what, key in _ENV_KEYS:   # kernel versions: only of the runs whose activation uses them
+        rs = [r for r in runs if _on_kernels(r)] if what == 'kernel versions' else runs
+        vs = sorted({key(r['env']) if 'env' in r else 'unrecorded (results format 1)' for r in rs})
         if len(vs) > 1: notes.append(f"note: these runs come from {len(vs)} different {what}: {'; '.join(vs)}")
-    if any(not r.get('env', {}).get('kernel_version') for r in runs):
+    if any(not r.get('env', {}).get('kernel_version') for r in runs if _on_kernels(r)):
         notes.append("note: some runs do not record their kernel version (they predate it): the LiSHT family's "
                      "kernels may differ between them in the last bits, enough to flip a run at the edge of collapse")
     return notes
