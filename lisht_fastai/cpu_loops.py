@@ -119,12 +119,14 @@ _ISA = {'AVX512': ('-mavx512f', '-mavx512dq', '-mavx512vl', '-mavx512bw', '-mfma
 _loops = dict(module=None, tried=False, why=None)
 _lock = threading.Lock()
 
+def _no_cuda_note(record):
+    "Drop torch's 'No CUDA runtime is found' (a CUDA toolkit without a GPU): the loops build no CUDA. Nothing else."
+    return 'No CUDA runtime is found' not in record.getMessage()
+
 def _cpp_extension():
-    "`torch.utils.cpp_extension`, imported without its 'No CUDA runtime is found' warning (no CUDA is built here)."
-    log = logging.getLogger('torch.utils.cpp_extension'); level = log.level
-    log.setLevel(logging.ERROR)
-    try: import torch.utils.cpp_extension as ext
-    finally: log.setLevel(level)
+    "`torch.utils.cpp_extension`, imported without its 'No CUDA runtime is found' warning (its other lines stay)."
+    logging.getLogger('torch.utils.cpp_extension').addFilter(_no_cuda_note)   # added once, however often called
+    import torch.utils.cpp_extension as ext
     return ext
 
 def loops_build_dir(

@@ -231,9 +231,9 @@ _ENV_KEYS = (('lisht_fastai versions', lambda e: f"{e.get('lisht_fastai')} {e.ge
              ('devices', lambda e: f"{e.get('device')} ({e.get('device_name')}), {e.get('threads')} threads"))
 
 def _on_kernels(r):
-    "Whether a run's activation runs on this package's kernels: ReLU, SiLU, Mish and GELU are torch's own (unknown: maybe)."
+    "Whether a run's activation may use this package's kernels: all but torch's own (ReLU, SiLU, Mish, GELU)."
     e = find_act(r['config']['act'])
-    return e is None or e.cls.__module__.startswith('lisht_fastai')
+    return e is None or not getattr(e.cls, '__module__', '').startswith('torch.')
 
 def table_notes(
     runs,              # the runs behind a table
