@@ -4,7 +4,7 @@
 # finished runs are skipped and a stopped run continues from its last finished epoch. Run it from a worktree pinned at
 # the kernels you mean to record (each record names its kernel version; a seed's outcome flips with their last bits).
 # Done so far: ReLU 87.75% (kernels of f9dd009; ReLU uses none), LightRelu(maxv=16) 81.94% (the CPU loops of a3a31a5,
-# kernel version 589dc08b4363). Next: GeneralRelu (started from a3a31a5), FTSwish, LiSHT, LightRelu(maxv=8), then ReLU
+# kernel version 589dc08b4363). Next: GeneralRelu, FTSwish, LiSHT, LightRelu(maxv=8), then ReLU
 # and LightRelu(16) in the clean block.
 set -euo pipefail
 cd "$(dirname "$0")"

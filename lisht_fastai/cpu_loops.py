@@ -120,31 +120,29 @@ _loops = dict(module=None, tried=False, why=None)
 _lock = threading.Lock()
 
 def _no_cuda_note(record):
-    "Drop torch's 'No CUDA runtime is found' (a CUDA toolkit without a GPU): the loops build no CUDA. Nothing else."
+    "Drop torch's 'No CUDA runtime is found' (a CUDA toolkit without a GPU): these loops, and inductor's, build no CUDA."
     return 'No CUDA runtime is found' not in record.getMessage()
-
-def _cpp_extension():
-    "`torch.utils.cpp_extension`, imported without its 'No CUDA runtime is found' warning (its other lines stay)."
-    logging.getLogger('torch.utils.cpp_extension').addFilter(_no_cuda_note)   # added once, however often called
-    import torch.utils.cpp_extension as ext
-    return ext
+# on the logger, not the module: torch.utils.cpp_extension logs it at its import, whoever imports it (us or inductor)
+logging.getLogger('torch.utils.cpp_extension').addFilter(_no_cuda_note)
 
 def loops_build_dir(
     cap=None, # instruction set, as `torch.backends.cpu.get_cpu_capability()` names it (None: this machine's)
 ):
     "The folder the loops for this source, instruction set, torch and Python are built and cached in."
+    from torch.utils.cpp_extension import get_default_build_root
     cap = cap or torch.backends.cpu.get_cpu_capability()
     key = f"{LOOPS_SRC}|{_ISA.get(cap)}|{torch.__version__}|{sys.version_info[:2]}"
-    root = os.environ.get('TORCH_EXTENSIONS_DIR') or _cpp_extension().get_default_build_root()
+    root = os.environ.get('TORCH_EXTENSIONS_DIR') or get_default_build_root()
     return os.path.join(root, f"lisht_fastai_loops_{hashlib.sha1(key.encode()).hexdigest()[:12]}")
 
 def _build(cap):
+    from torch.utils.cpp_extension import load_inline
     d = loops_build_dir(cap); name = os.path.basename(d)
     if not os.path.exists(os.path.join(d, f"{name}.so")):
         warnings.warn("lisht_fastai: building the CPU loops of the LiSHT family, FTSwish and GeneralRelu (C++, about "
                       "40 s, once per machine; later processes load them from torch's extensions directory).")
     os.makedirs(d, exist_ok=True)
-    return _cpp_extension().load_inline(name, cpp_sources=LOOPS_SRC, functions=list(LOOP_NAMES), build_directory=d,
+    return load_inline(name, cpp_sources=LOOPS_SRC, functions=list(LOOP_NAMES), build_directory=d,
                        extra_cflags=['-O3', '-fopenmp', *_ISA[cap]], extra_ldflags=['-fopenmp'])
 
 def cpu_loops():
