@@ -120,7 +120,7 @@ _loops = dict(module=None, tried=False, why=None)
 _lock = threading.Lock()
 
 def _no_cuda_note(record):
-    "Drop torch's 'No CUDA runtime is found' (a CUDA toolkit without a GPU): these loops, and inductor's, build no CUDA."
+    "Drop torch's 'No CUDA runtime is found' (a CUDA toolkit, no GPU): these loops and inductor's build no CUDA."
     return 'No CUDA runtime is found' not in record.getMessage()
 # on the logger, not the module: torch.utils.cpp_extension logs it at its import, whoever imports it (us or inductor)
 logging.getLogger('torch.utils.cpp_extension').addFilter(_no_cuda_note)

@@ -153,7 +153,7 @@ def _use_compiled(x):
             and x.device.type in ('cpu', 'cuda') and _fusable(x))
 
 def _quiet_torch_logs(record):
-    "Drop dynamo's line about a kernel's recompile limit, which this module says better (cpu_loops drops the CUDA note)."
+    "Drop dynamo's line on a kernel's recompile limit: this module says it better (cpu_loops drops the CUDA note)."
     msg = record.getMessage()
     return not ('hit config.' in msg and any(f"'{f.__name__}'" in msg for f in _kernels['compiled']))
 
