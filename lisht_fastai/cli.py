@@ -23,7 +23,7 @@ from fastprogress.fastprogress import master_bar, progress_bar
 from fastcore.imports import IN_NOTEBOOK
 import lisht_fastai
 from .registry import *
-from .data import mnist_dls, imagenette_dls, DATASETS
+from .data import mnist_dls, imagenette_dls, DATASETS, PIPELINES
 from .learner import lisht_learner, suggested_lr
 from .models import XRESNETS
 from .guard import NonFiniteError
@@ -83,6 +83,13 @@ def cli_parser():
     p.add_argument('--plot', default=None, help="save accuracy curves to this PNG")
     p.add_argument('--no-deterministic', dest='deterministic', action='store_false',
                    help="allow nondeterministic kernels")
+    p.add_argument('--precision', choices=PRECISIONS, default='fp32',
+                   help="bf16: autocast to bfloat16 with channels_last (fast where the CPU has AMX or AVX512-BF16, "
+                        "and on a GPU)")
+    p.add_argument('--pipeline', choices=PIPELINES, default=None,
+                   help="images: pil (fastai's item transforms, the default) or tensor (decoded once, cached)")
+    p.add_argument('--stats-every', type=pos_int('a whole number of batches >= 1'), default=1,
+                   help="record activation statistics and check layers on every n-th training batch")
     g = p.add_mutually_exclusive_group()
     g.add_argument('--verbose', action='store_true', help="print each run's epoch table")
     g.add_argument('--quiet', action='store_true', help="print only the summary")
@@ -95,10 +102,13 @@ def main(argv=None):
     env_data = os.environ.get('LISHT_DATA')
     if a.data in DATASETS and a.data_path is None and env_data and not Path(env_data).expanduser().exists():
         p.error(f"LISHT_DATA is set to {os.environ['LISHT_DATA']}, which does not exist")
+    if a.precision == 'bf16' and not (torch.cuda.is_available() or bf16_native()):
+        print("lisht-compare: note: this CPU has neither AMX-BF16 nor AVX512-BF16, so --precision bf16 may be slower "
+              "than fp32 here", file=sys.stderr)
     try:
         runs = compare(a.acts, a.data, epochs=a.epochs, seeds=a.seeds, lr=a.lr, out=a.out, recipe=a.recipe, bs=a.bs,
                        size=a.size, subset=a.subset, arch=a.arch, data_path=a.data_path, deterministic=a.deterministic,
-                       num_workers=a.workers,
+                       num_workers=a.workers, precision=a.precision, pipeline=a.pipeline, stats_every=a.stats_every,
                        show='none' if a.quiet else 'epochs' if a.verbose else 'runs')
     except (ValueError, FileNotFoundError, TypeError) as e:
         print(f"lisht-compare: error: {e}", file=sys.stderr); return 2
@@ -108,7 +118,9 @@ def main(argv=None):
     arch = c.arch if len({a for _, a in archs}) == 1 else ', '.join(f"{a} for {l}" for l, a in archs)
     data = f"{c.source} (fingerprint {c.fingerprint})" if c.fingerprint else c.data_label
     what = (f"{data}, recipe {c.recipe}, {arch}, {c.epochs} epoch{'s' if c.epochs != 1 else ''}"
-            + (f", {c.size} px" if c.size else '') + (f", subset {c.subset:g}" if c.subset else ''))
+            + (f", {c.size} px" if c.size else '') + (f", subset {c.subset:g}" if c.subset else '')
+            + (f", {c.precision}" if c.precision != 'fp32' else '') + (f", {c.pipeline} pipeline" if c.pipeline != 'pil' else '')
+            + (f", statistics every {c.stats_every} batches" if c.stats_every != 1 else ''))
     print(f"\n{what}, seeds 0..{a.seeds - 1}: final valid accuracy\n")
     with pd.option_context('display.width', 200, 'display.max_columns', 20): print(format_table(results_table(runs)))
     print('\n' + '\n'.join(table_notes(runs)))

@@ -134,11 +134,14 @@ def compare(
     deterministic=True,  # deterministic kernels (see `seeded`)
     num_workers=None,    # image loader workers (part of what a rerun needs: recorded with each run)
     train=True,          # False: train nothing, return the stored runs (an error lists the runs that are missing)
+    precision='fp32',    # 'fp32', or 'bf16': autocast with channels_last (RunConfig)
+    pipeline=None,       # images: 'pil' (fastai's item transforms) or 'tensor' (decoded once); None: 'pil'
+    stats_every=1,       # ActivationStats and NaNGuard's layer checks on every n-th training batch
 ):
     "Train each activation in `acts` with each seed, append each run to `out/results.jsonl`, return the runs asked for."
     src = data_source(data)                     # a folder is checked and fingerprinted once, here
     cfgs = plan_runs(acts, seeds, data=src, recipe=recipe, epochs=epochs, lr=lr, bs=bs, size=size, subset=subset,
-                     arch=arch)
+                     arch=arch, precision=precision, pipeline=pipeline, stats_every=stats_every)
     store = ResultsStore(out)
     if is_rank0() and train: store.read(repair=True)         # set a torn last line aside before planning
     done = set(store.done())                    # under DDP every rank reads the same file and plans the same runs

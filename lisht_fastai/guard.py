@@ -109,9 +109,12 @@ class NaNGuard(GuardedHookCallback):
     def __init__(
         self,
         check_grads=True, # also check every parameter's gradient
+        every=1,          # check layer outputs and gradients on every n-th training batch; the loss on every batch
     ):
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be a whole number of batches >= 1, got {every!r}")
         super().__init__(modules=None, every=None, remove_end=True, is_forward=True, detach=True, cpu=False)
-        self.check_grads = check_grads
+        self.check_grads, self.check_every = check_grads, every
 
     def before_fit(self):
         names = {id(m): n for n, m in self.learn.model.named_modules()}
@@ -121,17 +124,19 @@ class NaNGuard(GuardedHookCallback):
         self._params = [(n, p) for n, p in self.learn.model.named_parameters() if p.requires_grad]
         super().before_fit()
 
-    def before_batch(self): self._flags, self._order = [], []
+    def before_batch(self):
+        self._flags, self._order = [], []
+        self._full = self.train_iter % self.check_every == 0     # a sampled batch: layers and gradients too
 
     def hook(self, m, i, o):
-        if not self.training: return
+        if not self.training or not self._full: return
         if isinstance(o, (tuple, list)): o = o[0]
         if torch.is_tensor(o) and o.is_floating_point():
             # one reduction per layer: a sum is NaN/Inf iff some element is (or the finite values overflow float32)
             self._flags.append(o.detach().sum(dtype=torch.float32)); self._order.append((self._idx[id(m)], o.numel()))
 
     def after_backward(self):
-        grads = [p.grad for _, p in self._params] if self.check_grads else []
+        grads = [p.grad for _, p in self._params] if self.check_grads and self._full else []
         grad_sums = [g.sum(dtype=torch.float32) for g in grads if g is not None]
         sums = [self.learn.loss_grad.detach().sum(dtype=torch.float32)] + self._flags + grad_sums
         flags = (~torch.isfinite(torch.stack(sums))).long().cpu()      # the one sync per batch
@@ -146,6 +151,9 @@ class NaNGuard(GuardedHookCallback):
             msg = (f"Non-finite activation at {where}: first in layer {self._names[mi]}, whose {numel} outputs contain "
                    f"NaN/Inf (or overflow float32); earlier layers were finite. {len(bad_acts)} layer output(s) "
                    f"non-finite in this batch. {hint}")
+        elif flags[0] and not self._full:
+            msg = (f"Non-finite loss at {where}. Layer outputs and gradients are checked on every {self.check_every}th "
+                   f"batch only, and not on this one: NaNGuard(every=1) names the layer. {hint}")
         elif flags[0]: msg = f"Non-finite loss at {where} while every layer's output was finite. {hint}"
         else:
             names = [n for (n, p), f in zip([q for q in self._params if q[1].grad is not None], flags[1 + n_act:]) if f]

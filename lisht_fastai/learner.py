@@ -7,6 +7,7 @@ from __future__ import annotations
 import warnings
 import torch
 from fastai.callback.fp16 import MixedPrecision, AMPMode
+from fastai.callback.channelslast import ChannelsLast
 from fastcore.foundation import L
 from fastcore.basics import listify
 from torch.amp import GradScaler, autocast
@@ -22,7 +23,8 @@ from .guard import NaNGuard, GuardedLearner, on_fit_error
 from .models import nb06_cnn, xresnet, xresnet_for, XRESNETS
 
 # %% auto #0
-__all__ = ['BASE_LR', 'SUGGESTED_LR', 'FlushDenormals', 'suggested_lr', 'DeviceMixedPrecision', 'LishtLearner', 'lisht_learner']
+__all__ = ['BASE_LR', 'SUGGESTED_LR', 'FlushDenormals', 'suggested_lr', 'ChannelsLastBatch', 'DeviceMixedPrecision',
+           'LishtLearner', 'lisht_learner']
 
 # %% ../nbs/04_learner.ipynb #d7316c88
 class FlushDenormals(Callback):
@@ -58,6 +60,13 @@ def suggested_lr(
 
 SUGGESTED_LR = {fam: {e.name: suggested_lr(e.name, fam) for e in ACTS.values()} for fam in BASE_LR}   # to read
 
+# %% ../nbs/04_learner.ipynb #0c67abcf
+class ChannelsLastBatch(ChannelsLast):
+    "fastai's `ChannelsLast` (the model in channels_last) that also hands the model its image batches in that format."
+    def before_batch(self):
+        self.learn.xb = tuple(x.contiguous(memory_format=torch.channels_last) if torch.is_tensor(x) and x.ndim == 4
+                              else x for x in self.xb)
+
 # %% ../nbs/04_learner.ipynb #d3d4b051
 class DeviceMixedPrecision(MixedPrecision):
     "fastai's `MixedPrecision` with autocast and grad scaler on the model's device (CUDA, CPU, ...), not always CUDA."
@@ -71,7 +80,12 @@ class DeviceMixedPrecision(MixedPrecision):
 class LishtLearner(GuardedLearner):
     "A `GuardedLearner` (it cleans up after any exception) whose `to_fp16`/`to_bf16` work on every device."
     def to_fp16(self, **kwargs): return self._to_mixed(DeviceMixedPrecision(**kwargs))
-    def to_bf16(self): return self._to_mixed(DeviceMixedPrecision(amp_mode=AMPMode.BF16))
+    def to_bf16(self,
+        channels_last=False, # also train in channels_last memory format, model and batches (ChannelsLastBatch)
+    ):
+        self._to_mixed(DeviceMixedPrecision(amp_mode=AMPMode.BF16))
+        if channels_last and not any(isinstance(c, ChannelsLast) for c in self.cbs): self.add_cb(ChannelsLastBatch())
+        return self
     def _to_mixed(self, cb):
         self.remove_cbs([c for c in self.cbs if isinstance(c, MixedPrecision)])
         return self.add_cb(cb)
@@ -98,7 +112,7 @@ def lisht_learner(
     stats=True,             # attach ActivationStats; a dict configures it (e.g. dict(hist=True, every=10))
     act_kwargs=None,        # keyword arguments for act, e.g. dict(maxv=16)
     lr=None,                # default learning rate; None: suggested_lr(act, arch)
-    nan_guard=False,        # attach NaNGuard: stop at the first NaN/Inf, naming layer, epoch and batch
+    nan_guard=False,        # attach NaNGuard: stop at the first NaN/Inf, naming layer, epoch and batch; a dict configures it
     flush_denormal=True,    # attach FlushDenormals: flush CPU denormals during fit (LiSHT-family speed on the CPU)
     opt_func=None,          # optimiser; None: fastai's Adam (use SGD for the course's notebook-6 recipe)
     loss_func=None,         # None: cross-entropy (nb06), label-smoothing cross-entropy (XResNet)
@@ -135,7 +149,7 @@ def lisht_learner(
     if loss_func is None: loss_func = LabelSmoothingCrossEntropyFlat() if fam == 'xresnet' else CrossEntropyLossFlat()
     cbs = listify(cbs)      # one callback or a list, as fastai's Learner accepts
     if stats: cbs.append(ActivationStats(**(stats if isinstance(stats, dict) else {})))
-    if nan_guard: cbs.append(NaNGuard())
+    if nan_guard: cbs.append(NaNGuard(**(nan_guard if isinstance(nan_guard, dict) else {})))
     if flush_denormal: cbs.append(FlushDenormals())
     learn = LishtLearner(dls, model, loss_func=loss_func, opt_func=opt_func, lr=lr, metrics=metrics, cbs=cbs, **kwargs)
     if precision is not None:

@@ -25,16 +25,16 @@ import lisht_fastai
 from .registry import *
 from fastai.data.core import DataLoaders
 from .data import (mnist_dls, imagenette_dls, image_folder_dls, seed_dls, DATASETS, DataSource,
-                               data_source)
+                               data_source, PIPELINES)
 from .learner import lisht_learner, suggested_lr
 from .models import XRESNETS, xresnet_for
 from .guard import NonFiniteError
 from .distrib import distrib_ctx, is_rank0
 
 # %% auto #0
-__all__ = ['COURSE_BASE_LR', 'COURSE_LR', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'DEFAULT_SIZE', 'RESULTS_VERSION',
-           'CHECKPOINT_VERSION', 'RunConfig', 'kernel_version', 'seeded', 'run_env', 'EpochLog', 'course_sched',
-           'run_learner', 'rng_states', 'set_rng_states', 'Checkpoint', 'run_identity', 'run_one']
+__all__ = ['COURSE_BASE_LR', 'COURSE_LR', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'DEFAULT_SIZE', 'PRECISIONS', 'RESULTS_VERSION',
+           'CHECKPOINT_VERSION', 'RunConfig', 'kernel_version', 'seeded', 'bf16_native', 'run_env', 'EpochLog',
+           'course_sched', 'run_learner', 'rng_states', 'set_rng_states', 'Checkpoint', 'run_identity', 'run_one']
 
 # %% ../nbs/05a_runs.ipynb #376ef1c8
 COURSE_BASE_LR = 0.9     # the course's notebook-6 rate (plain SGD), ReLU's; an activation gets it times its lr_factor
@@ -43,7 +43,10 @@ RECIPES = ('telemetry', 'course', 'fastai', 'nb11')
 NB11_LR = 1e-2
 DEFAULT_BS = {'mnist': 512, 'imagenette': 64, 'folder': 64}
 DEFAULT_SIZE = 128
-_OPTIONAL = ('source', 'fingerprint')   # left out of a config's dict (its key) when None: older records keep their keys
+# left out of a config's dict (its key) when at these defaults: older records keep their keys
+_DEFAULTS = dict(source=None, fingerprint=None, precision='fp32', pipeline='pil', stats_every=1)
+_OPTIONAL = tuple(_DEFAULTS)
+PRECISIONS = ('fp32', 'bf16')   # float32; bf16 autocast with channels_last (model and batches)
 
 def _positive(name, v, kind=float, allow_none=False):
     if v is None and allow_none: return None
@@ -68,6 +71,9 @@ class RunConfig:
     subset: float = None # fraction of the images (None: all)
     source: str = None      # an image folder's resolved path, or a data function's name (None for mnist, imagenette)
     fingerprint: str = None # an image folder's folder_fingerprint: its images' paths and sizes (None: not a folder)
+    precision: str = 'fp32' # 'fp32', or 'bf16': autocast to bfloat16 with channels_last model and batches
+    pipeline: str = 'pil'   # images: 'pil' (fastai's item transforms) or 'tensor' (decoded once, tensor_folder_dls)
+    stats_every: int = 1    # ActivationStats and NaNGuard's layer checks on every n-th training batch (loss: all)
 
     @classmethod
     def make(cls,
@@ -82,6 +88,9 @@ class RunConfig:
         subset=None,    # fraction of the images (Imagenette, image folders)
         arch=None,      # None: nb06 for MNIST; for images xresnet34 in the block measured best for act (xresnet_for)
         act_kwargs=None,# the activation's arguments (when `act` is a bare name)
+        precision='fp32', # 'fp32' or 'bf16' (autocast + channels_last)
+        pipeline=None,  # images: 'pil' or 'tensor'; None: 'pil'
+        stats_every=1,  # record statistics and check layers on every n-th training batch
     ):
         "A `RunConfig` with every default resolved and every value checked."
         spec = resolve_spec(act if act_kwargs is None else spec_label(act, act_kwargs))   # the one resolution
@@ -118,11 +127,19 @@ class RunConfig:
             bs = _positive('bs', min(DEFAULT_BS[data], n) if bs is None else bs, int)
             if bs > n: raise ValueError(f"bs {bs} is more than the {n} training images in {src.source}: fastai drops "
                                         f"an incomplete last batch, so nothing would train; pass bs={n} or less")
+        if precision not in PRECISIONS: raise ValueError(f"unknown precision {precision!r}; accepted: "
+                                                         f"{', '.join(map(repr, PRECISIONS))}")
+        if pipeline is not None and pipeline not in PIPELINES:
+            raise ValueError(f"unknown pipeline {pipeline!r}; accepted: {', '.join(map(repr, PIPELINES))}")
+        if pipeline == 'tensor' and data not in ('imagenette', 'folder'):
+            raise ValueError(f"pipeline='tensor' decodes an image folder once; {data!r} data has its own loaders")
+        stats_every = _positive('stats_every', stats_every, int)
         if lr is None: lr = (suggested_lr(spec, arch) if recipe == 'fastai'
                              else NB11_LR if recipe == 'nb11' else COURSE_BASE_LR * spec.lr_factor)
         cfg = cls(data=data, recipe=recipe, act=name, act_kwargs=tuple(sorted(kw.items())), seed=int(seed),
                    epochs=epochs, lr=_positive('lr', lr), bs=bs, arch=arch, size=size, subset=subset,
-                   source=src.source, fingerprint=src.fingerprint)
+                   source=src.source, fingerprint=src.fingerprint, precision=precision, pipeline=pipeline or 'pil',
+                   stats_every=stats_every)
         cfg.__dict__['spec'] = spec              # travels with the config: `run_learner` builds from it
         return cfg
 
@@ -140,9 +157,9 @@ class RunConfig:
     @property
     def data_label(self): return self.source or self.data
     def as_dict(self):
-        "The config as a dict, its run's key; `source` and `fingerprint` only when set, so older keys stay unchanged."
+        "The config as a dict, its run's key; the optional fields only when not at their defaults: older keys stay."
         return {k: v for k, v in {**asdict(self), 'act_kwargs': dict(self.act_kwargs)}.items()
-                if not (k in _OPTIONAL and v is None)}
+                if not (k in _DEFAULTS and v == _DEFAULTS[k])}
     @property
     def key(self): return json.dumps(self.as_dict(), sort_keys=True)
     @classmethod
@@ -208,6 +225,19 @@ def _cpu_name():
     try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
     except (OSError, StopIteration): return platform.processor() or platform.machine()
 
+def _cpu_flags():
+    try: return set(next(l.split(':', 1)[1].split() for l in open('/proc/cpuinfo') if l.startswith('flags')))
+    except (OSError, StopIteration): return set()
+
+def bf16_native(
+    device=None, # a device; None: the CPU
+):
+    "True where `device` computes bfloat16 natively: a CUDA GPU that supports it, a CPU with AMX-BF16 or AVX512-BF16."
+    dev = torch.device(device) if device is not None else torch.device('cpu')
+    if dev.type == 'cuda': return bool(torch.cuda.is_bf16_supported())
+    if dev.type != 'cpu': return None
+    return bool({'amx_bf16', 'avx512_bf16'} & _cpu_flags())
+
 def run_env(
     dls=None,     # the run's DataLoaders (for the worker count)
     device=None,  # the device it trained on
@@ -220,7 +250,7 @@ def run_env(
                 python=platform.python_version(), threads=torch.get_num_threads(),
                 workers=dls.train.fake_l.num_workers if dls is not None else None, device=str(dev), device_name=name,
                 world_size=max(1, num_distrib()), host=platform.node(), kernel_version=_KERNEL_VERSION,
-                kernels=kernel_mode())
+                kernels=kernel_mode(), bf16_native=bf16_native(dev))
 
 # %% ../nbs/05a_runs.ipynb #f1825d57
 RESULTS_VERSION = 2   # the record format `run_one` writes (`ResultsStore` upgrades older ones)
@@ -266,17 +296,21 @@ def run_learner(
 ):
     "The learner of `cfg` and its `fit(learn, start_epoch)` (call inside `seeded(cfg.seed)` for a reproducible run)."
     dls = _run_dls(cfg, data_path, num_workers, data_fn)
+    watch = dict(stats=dict(every=cfg.stats_every), nan_guard=dict(every=cfg.stats_every))
     if cfg.recipe in ('course', 'telemetry'):
-        learn = lisht_learner(dls, act=cfg.spec, arch='nb06', opt_func=SGD, lr=cfg.lr, nan_guard=True)
-        if cfg.recipe == 'telemetry': return learn, lambda l, start=0: l.fit(cfg.epochs, cfg.lr, start_epoch=start)
-        return learn, lambda l, start=0: l.fit(cfg.epochs, cfg.lr, cbs=ParamScheduler({'lr': course_sched(cfg.lr)}),
-                                               start_epoch=start)
-    if cfg.recipe == 'nb11':
+        learn = lisht_learner(dls, act=cfg.spec, arch='nb06', opt_func=SGD, lr=cfg.lr, **watch)
+        if cfg.recipe == 'telemetry': fit = lambda l, start=0: l.fit(cfg.epochs, cfg.lr, start_epoch=start)
+        else: fit = lambda l, start=0: l.fit(cfg.epochs, cfg.lr, cbs=ParamScheduler({'lr': course_sched(cfg.lr)}),
+                                             start_epoch=start)
+    elif cfg.recipe == 'nb11':
         opt = partial(Adam, mom=0.9, sqr_mom=0.99, eps=1e-6, wd=1e-2)
-        learn = lisht_learner(dls, act=cfg.spec, arch=cfg.arch, lr=cfg.lr, opt_func=opt, nan_guard=True)
-        return learn, lambda l, start=0: l.fit_one_cycle(cfg.epochs, cfg.lr, pct_start=0.5, start_epoch=start)
-    learn = lisht_learner(dls, act=cfg.spec, arch=cfg.arch, lr=cfg.lr, nan_guard=True)
-    return learn, lambda l, start=0: l.fit_one_cycle(cfg.epochs, start_epoch=start)
+        learn = lisht_learner(dls, act=cfg.spec, arch=cfg.arch, lr=cfg.lr, opt_func=opt, **watch)
+        fit = lambda l, start=0: l.fit_one_cycle(cfg.epochs, cfg.lr, pct_start=0.5, start_epoch=start)
+    else:
+        learn = lisht_learner(dls, act=cfg.spec, arch=cfg.arch, lr=cfg.lr, **watch)
+        fit = lambda l, start=0: l.fit_one_cycle(cfg.epochs, start_epoch=start)
+    if cfg.precision == 'bf16': learn.to_bf16(channels_last=True)
+    return learn, fit
 
 # %% ../nbs/05a_runs.ipynb #213c71e2
 CHECKPOINT_VERSION = 1
