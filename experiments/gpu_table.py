@@ -16,36 +16,28 @@ The data pipeline differs from the CPU one (`lisht-compare imagenette`, `imagene
 - CPU: fastai item transforms on PIL images read from disk every epoch by loader workers: `RandomResizedCrop(128,
   min_scale=0.35)` per image (for validation: resize to 152, centre-crop 128), `FlipItem(0.5)`, then `Normalize` with
   Imagenet stats on the batch; from whichever Imagenette copy `find_data` finds (`imagenette2-224` here).
-- here: `imagenette2-128-webp` (the only copy small enough to travel) decoded once with PIL in a process pool into a
-  uint8 tensor (cached as a .pt file) that stays on the GPU. Each batch is sliced from it and cropped, flipped and
-  normalised on the GPU: the same per-image crop draw as fastai's `RandomResizedCrop` (area fraction in [0.35, 1],
-  ratio in [3/4, 4/3], 10 tries, then the whole image) and a flip with p=0.5, applied as one affine `grid_sample`
-  per batch through fastai's `affine_coord`; validation takes the same centre crop as fastai's (val_xtra 0.14).
-  `--crop batch` uses fastai's `RandomResizedCropGPU` as it is, which draws one crop per batch, not per image.
-  Crops come from 128 px images, not 224 px ones, so a small crop is upsampled rather than downsampled (softer
-  images); bilinear `grid_sample` replaces PIL's resize. Training runs under bf16 autocast with channels_last, with
+- here: the library's tensor pipeline (`pipeline='tensor'`, `lisht_fastai.data.tensor_folder_dls`) on
+  `imagenette2-128-webp` (the only copy small enough to travel), decoded once at `--px` (128) into a uint8 tensor
+  that is cached and stays on the GPU; each batch is sliced from it and cropped (fastai's `RandomResizedCrop`
+  distribution per image), flipped and normalised on the GPU, validation with fastai's centre crop. Crops come from
+  128 px images, not 224 px ones, so a small crop is upsampled rather than downsampled (softer images). Training runs
+  under bf16 autocast with channels_last (`precision='bf16'`), with
   the recipe's Adam as torch's fused AdamW (the same update: a test checks it against fastai's `Adam`), ActivationStats
   on every 10th batch (final_stats averages the last 10 recorded batches) and a guard on the smoothed training loss
   in place of NaNGuard's per-layer checks. `--procs` runs train at once, one process each (default 8).
 Seconds per epoch are measured per run while `--procs` runs share the GPU; the summary also gives the wall time per
 epoch of the whole table and the GPU's utilisation (nvidia-smi, sampled every second).
 """
-import argparse, hashlib, json, math, multiprocessing as mp, os, random, subprocess, tempfile, time, traceback
+import argparse, json, math, multiprocessing as mp, os, subprocess, tempfile, time, traceback
 import warnings
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter
 from functools import partial
 from pathlib import Path
 warnings.filterwarnings('ignore', category=FutureWarning)
 import numpy as np, torch
-from PIL import Image
 from fastai.callback.core import Callback
-from fastai.data.load import DataLoader
-from fastai.data.core import DataLoaders
-from fastai.data.transforms import get_image_files
 from fastai.optimizer import Adam, OptimWrapper
-from fastai.torch_core import norm_bias_params, TensorImage
-from fastai.vision.core import imagenet_stats
-from fastai.vision.augment import RandomResizedCropGPU
+from fastai.torch_core import norm_bias_params
 from lisht_fastai.all import *
 
 COURSE_ACTS = ['relu', 'lightrelu(maxv=16)', 'generalrelu(leak=.1,sub=.4,maxv=6)', 'ftswish', 'lisht',
@@ -54,117 +46,25 @@ CLEAN_ACTS = ['relu', 'lightrelu(maxv=16)']
 PIPELINE = 'gpu-uint8'
 
 # --- the plan -------------------------------------------------------------------------------------------------------
-def plan(course=COURSE_ACTS, clean=CLEAN_ACTS, seeds=3, epochs=12, size=128, bs=64, subset=None):
+def plan(course=COURSE_ACTS, clean=CLEAN_ACTS, seeds=3, epochs=12, size=128, bs=64, subset=None, precision='bf16',
+         stats_every=10):
     "RunConfigs seed by seed (every configuration's seed 0 first): course block (xresnet34), then clean block."
     blocks = [('xresnet34', course), ('xresnet34_clean', clean)]
     return [RunConfig.make(a, seed=s, data='imagenette', recipe='nb11', arch=arch, epochs=epochs, size=size, bs=bs,
-                           subset=subset) for s in range(seeds) for arch, acts in blocks for a in acts]
+                           subset=subset, precision=precision, pipeline='tensor', stats_every=stats_every)
+            for s in range(seeds) for arch, acts in blocks for a in acts]
 
-# --- the data, decoded once ----------------------------------------------------------------------------------------
-def data_files(root, per_class=None):
-    "Sorted train+val image files of an Imagenette folder, its classes; `per_class`: the first n (train), n/2 (val)."
-    classes = check_imagenette(root)
-    files = sorted(get_image_files(root, folders=['train', 'val']))
-    if per_class is None: return files, classes, None
-    keep, counts = [], {}
-    for f in files:
-        k = (f.parent.parent.name, f.parent.name)
-        if f.parent.name in classes[:2] and counts.get(k, 0) < (per_class if k[0] == 'train' else per_class // 2):
-            keep.append(f); counts[k] = counts.get(k, 0) + 1
-    return keep, classes, len(keep) / len(files)
+# --- the data: the library's tensor pipeline (lisht_fastai.data.tensor_folder_dls) --------------------------------------
+def dry_subset(root):
+    "The fraction of each class that leaves about 8 training images per class (the dry run's data)."
+    _, files = image_folder_files(root)
+    n = Counter(f.parent.name for f in files if Path(f).relative_to(root).parts[0] == 'train')
+    return min(1., 8 / min(n.values()))
 
-def _decode(args):
-    fs, px = args
-    out = np.empty((len(fs), 3, px, px), np.uint8)
-    for i, f in enumerate(fs):
-        try:
-            with Image.open(f) as im0: im = im0.convert('RGB')
-        except Exception as e: raise ValueError(f"cannot read image {f}: {type(e).__name__}: {e}") from None
-        if im.size != (px, px): im = im.resize((px, px), Image.BICUBIC)   # squash, as the 128 px set was made
-        out[i] = np.asarray(im).transpose(2, 0, 1)
-    return out
-
-def cached_images(files, classes, px=128, cache_dir=None, workers=None):
-    "Decode `files` once into uint8 (N,3,px,px), labels and a valid flag; cache them as a .pt file and return its path."
-    tag = hashlib.md5('\n'.join(f"{f}:{f.stat().st_size}" for f in files).encode() + str(px).encode()).hexdigest()
-    cache = Path(cache_dir or Path.home() / '.cache' / 'lisht_fastai') / f"imagenette_{px}px_{tag[:12]}.pt"
-    if cache.exists(): return cache
-    workers = workers or min(16, os.cpu_count() or 1)
-    chunks = [(files[i:i + 64], px) for i in range(0, len(files), 64)]
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context('fork')) as ex:
-        x = np.concatenate(list(ex.map(_decode, chunks)))
-    y = torch.tensor([classes.index(f.parent.name) for f in files])
-    valid = torch.tensor([f.parent.parent.name == 'val' for f in files])
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_suffix(f'.tmp{os.getpid()}')
-    torch.save(dict(x=torch.from_numpy(x), y=y, valid=valid, classes=classes), tmp); os.replace(tmp, cache)
-    return cache
-
-# --- augmentation on the device -------------------------------------------------------------------------------------
-def crop_mats(n, h, w, gen, min_scale=0.35, ratio=(3/4, 4/3), flip_p=0.5):
-    "(n,2,3) affine matrices: fastai's RandomResizedCrop draw per image (align_corners coordinates), and a flip."
-    area = (torch.rand(n, 10, generator=gen, dtype=torch.float64) * (1 - min_scale) + min_scale) * w * h
-    lr = math.log(ratio[0]), math.log(ratio[1])
-    r = torch.exp(torch.rand(n, 10, generator=gen, dtype=torch.float64) * (lr[1] - lr[0]) + lr[0])
-    nw, nh = torch.round(torch.sqrt(area * r)), torch.round(torch.sqrt(area / r))
-    ok = (nw <= w) & (nh <= h)
-    first, found = ok.double().argmax(1), ok.any(1)
-    ar = torch.arange(n)
-    fw, fh = (w, int(w / ratio[0])) if w / h < ratio[0] else (int(h * ratio[1]), h) if w / h > ratio[1] else (w, h)
-    nw, nh = torch.where(found, nw[ar, first], float(fw)), torch.where(found, nh[ar, first], float(fh))
-    u = torch.rand(n, 2, generator=gen, dtype=torch.float64)
-    left = torch.where(found, torch.floor(u[:, 0] * (w - nw + 1)), torch.floor((w - nw) / 2))
-    top = torch.where(found, torch.floor(u[:, 1] * (h - nh + 1)), torch.floor((h - nh) / 2))
-    return crop_mat(left, top, nw, nh, w, h, torch.rand(n, generator=gen) < flip_p)
-
-def crop_mat(left, top, nw, nh, w, h, flip):
-    "(n,2,3) matrices that take pixels [top, top+nh) x [left, left+nw) of an (h,w) image (flipped where `flip`)."
-    m = torch.zeros(len(left), 2, 3, dtype=torch.float64)
-    m[:, 0, 0] = (nw - 1) / (w - 1) * torch.where(flip, -1., 1.)
-    m[:, 1, 1] = (nh - 1) / (h - 1)
-    m[:, 0, 2], m[:, 1, 2] = (2 * left + nw - 1) / (w - 1) - 1, (2 * top + nh - 1) / (h - 1) - 1
-    return m.float()
-
-def valid_mats(n, size, val_xtra=0.14):
-    "fastai's validation crop: resize to size+xtra, centre-crop size; as (n,2,3) matrices."
-    xtra = math.ceil(size * val_xtra / 8) * 8
-    z = (size - 1) / (size + xtra - 1)
-    return torch.tensor([[z, 0., 0.], [0., z, 0.]]).repeat(n, 1, 1)
-
-class DeviceImageDL(DataLoader):
-    "Batches sliced from uint8 images (N,3,H,W) on their device, then cropped, flipped and normalised there."
-    def __init__(self, x, y, size, train, bs, vocab, seed=0, min_scale=0.35, crop='item', channels_last=True):
-        super().__init__(bs=bs, shuffle=train, drop_last=train, indexed=True, n=len(x), device=x.device)
-        self.x, self.y, self.size, self.train, self.min_scale, self.crop = x, y, size, train, min_scale, crop
-        self.vocab, self.c, self.cl = vocab, len(vocab), channels_last
-        self.gen, self.rng = torch.Generator().manual_seed(seed), random.Random(seed)    # crops; order (as seed_dls)
-        self.mean, self.std = [torch.tensor(s, device=x.device).view(1, 3, 1, 1) for s in imagenet_stats]
-        self.rrc = RandomResizedCropGPU(size, min_scale=min_scale) if crop == 'batch' else None
-
-    def create_batches(self, samps):
-        for idx in self.chunkify(samps):
-            i = torch.as_tensor(idx).to(self.x.device, non_blocking=True)
-            yield self.augment(self.x[i].float().div_(255)), self.y[i]
-
-    def augment(self, xb):
-        n, _, h, w = xb.shape
-        if self.train and self.crop == 'batch':      # fastai's RandomResizedCropGPU: one crop for the whole batch
-            xb = self.rrc(TensorImage(xb), split_idx=0)
-            flip = (torch.rand(n, generator=self.gen) < 0.5).to(xb.device).view(n, 1, 1, 1)
-            xb = torch.where(flip, xb.flip(-1), xb)
-        else:
-            m = crop_mats(n, h, w, self.gen, self.min_scale) if self.train else valid_mats(n, self.size)
-            xb = TensorImage(xb).affine_coord(m.to(xb.device), sz=self.size)
-        xb = ((xb - self.mean) / self.std).as_subclass(torch.Tensor)
-        return xb.contiguous(memory_format=torch.channels_last) if self.cl else xb
-
-def device_dls(data, cfg, device, crop='item'):
-    "DataLoaders over the images in `data` (on `device`) for the run `cfg`."
-    kw = dict(size=cfg.size, bs=cfg.bs, vocab=[IMAGENETTE_CLASSES.get(c, c) for c in data['classes']], seed=cfg.seed,
-              crop=crop)
-    dls = DataLoaders(DeviceImageDL(*data['train'], train=True, **kw),
-                      DeviceImageDL(*data['valid'], train=False, **{**kw, 'bs': 4 * cfg.bs}), device=device)
-    return seed_dls(dls, cfg.seed)
+def run_dls(cfg, device, o):
+    "The run's DataLoaders: Imagenette decoded once at `--px` (cached), crops and flips on `device`."
+    return tensor_folder_dls(o['data'], size=cfg.size, bs=cfg.bs, subset=cfg.subset, seed=cfg.seed, device=device,
+                             label_names=IMAGENETTE_CLASSES, src_px=o['px'], cache_dir=o['cache'])
 
 # --- the recipe ----------------------------------------------------------------------------------------------------
 def wd_groups(m):
@@ -213,16 +113,17 @@ class EpochReport(Callback):
         with open(Path(self.o['out']) / 'epochs.log', 'a') as f: f.write(line + '\n')
         if self.o['verbose']: print(line, flush=True)
 
-def train_run(cfg, data, device, o, k=0):
+def train_run(cfg, device, o, k=0):
     "Train `cfg` on the device pipeline and return its results record (run_one's fields, plus `pipeline`)."
     with seeded(cfg.seed, deterministic=False):
         torch.backends.cudnn.benchmark = device.type == 'cuda'
-        dls = device_dls(data, cfg, device, o['crop'])
+        dls = run_dls(cfg, device, o)
         fused = o['opt'] == 'fused'
         learn = lisht_learner(dls, act=cfg.act, act_kwargs=dict(cfg.act_kwargs), arch=cfg.arch, lr=cfg.lr,
-                              opt_func=fused_adamw if fused else NB11_ADAM, stats=dict(every=o['stats_every']),
-                              precision=o['precision'], **(dict(splitter=wd_groups) if fused else {}))
-        learn.model.to(device=device, memory_format=torch.channels_last)
+                              opt_func=fused_adamw if fused else NB11_ADAM, stats=dict(every=cfg.stats_every),
+                              **(dict(splitter=wd_groups) if fused else {}))
+        learn.model.to(device=device)
+        if cfg.precision == 'bf16': learn.to_bf16(channels_last=True)
         log = EpochLog(); rep = EpochReport(cfg, log, o, k)
         learn.add_cbs([LossGuard(), log, rep])
         status, error, t0 = 'ok', None, time.perf_counter()
@@ -239,18 +140,12 @@ def train_run(cfg, data, device, o, k=0):
                 env=env, deterministic=False, pipeline=pipeline_info(o), gpu_util=rep.util)
 
 def pipeline_info(o):
-    return dict(name=PIPELINE, source_px=o['px'], crop=o['crop'], precision=o['precision'], channels_last=True,
+    return dict(name=PIPELINE, source_px=o['px'], precision=o['precision'], channels_last=o['precision'] == 'bf16',
                 opt='torch AdamW (fused on CUDA)' if o['opt'] == 'fused' else 'fastai Adam',
                 stats_every=o['stats_every'],
                 guard='smoothed training loss', concurrent_runs=o['procs'])
 
 # --- workers -------------------------------------------------------------------------------------------------------
-def load_data(cache, device):
-    "The cached images on `device`: {'train': (x, y), 'valid': (x, y), 'classes': [...]}."
-    d = torch.load(cache, weights_only=True, mmap=True)
-    v, on = d['valid'], lambda t: t.to(device)
-    return dict(train=(on(d['x'][~v]), on(d['y'][~v])), valid=(on(d['x'][v]), on(d['y'][v])), classes=d['classes'])
-
 def say(o, line):
     print(f"[{time.time() - o['t0']:6.0f} s] {line}", flush=True)
 
@@ -259,9 +154,9 @@ def worker(k, cfgs, nxt, o):
     torch.set_num_threads(o['threads'])
     device = torch.device(o['device'])
     if device.type == 'cuda': torch.cuda.set_device(device)
-    data, store, last = load_data(o['cache'], device), ResultsStore(o['out']), None
+    store, last = ResultsStore(o['out']), None
     if k == 0: say(o, f"w0: {torch.cuda.get_device_name(device) if device.type == 'cuda' else 'cpu'}, torch "
-                      f"{torch.__version__}, {len(data['train'][0])} + {len(data['valid'][0])} images on the device")
+                      f"{torch.__version__}")
     while True:
         with nxt.get_lock(): i = nxt.value; nxt.value += 1
         if i >= len(cfgs): return
@@ -272,7 +167,7 @@ def worker(k, cfgs, nxt, o):
         try:
             with store.run_lock(cfg):
                 if cfg.key in done_keys(store): continue
-                rec = train_run(cfg, data, device, o, k)
+                rec = train_run(cfg, device, o, k)
                 store.append(rec)
         except Exception as e:     # one failed run must not stop the table: say so, keep the traceback, go on
             with open(Path(o['out']) / 'errors.log', 'a') as f: f.write(f"{cfg.key}\n{traceback.format_exc()}\n")
@@ -302,9 +197,8 @@ def parser():
     a('--bs', type=int, default=64); a('--px', type=int, default=128, help="side of the decoded images")
     a('--procs', type=int, help="runs training at once (default: 8 on a GPU, 1 on the CPU; --dry-run 2)")
     a('--time-limit', type=float, default=510., help="seconds from start: then stop, keep what finished, print table")
-    a('--crop', choices=('item', 'batch'), default='item', help="per-image crops, or fastai's RandomResizedCropGPU")
     a('--opt', choices=('fused', 'fastai'), default='fused'); a('--stats-every', type=int, default=10)
-    a('--precision', choices=('bf16', 'fp16'), default='bf16'); a('--device', help="default: cuda if available")
+    a('--precision', choices=PRECISIONS, default='bf16'); a('--device', help="default: cuda if available")
     a('--cache', help="folder of the decoded-image cache (default ~/.cache/lisht_fastai)")
     a('--dry-run', action='store_true', help="2 classes x 8+4 images, 32 px, 1 epoch, bs 8, two configs, 2 processes")
     a('--verbose', action='store_true', help="print every epoch (always in OUT/epochs.log)")
@@ -379,21 +273,23 @@ def main(argv=None):
     args = options(argv)
     o = dict(vars(args), t0=t0, deadline=t0 + args.time_limit,
              threads=max(1, min(4, (os.cpu_count() or 1) // args.procs)))
-    files, classes, subset = data_files(args.data, 8 if args.dry_run else None)
+    subset = dry_subset(args.data) if args.dry_run else None
     store = ResultsStore(args.out); store.read(repair=True)
     cfgs = plan(seeds=args.seeds, epochs=args.epochs, size=args.size, bs=args.bs, subset=subset,
+                precision=args.precision, stats_every=args.stats_every,
                 **(dict(course=['relu'], clean=['lightrelu(maxv=16)']) if args.dry_run else {}))
     done = done_keys(store)
     todo = [c for c in cfgs if c.key not in done]
     say(o, f"{len(cfgs) - len(todo)} of {len(cfgs)} runs already in {store.path}, {len(todo)} to run on {args.device}, "
-           f"{args.procs} at once; data {args.data} ({len(files)} images)")
+           f"{args.procs} at once; data {args.data}")
     log, util = Path(args.out) / 'epochs.log', []
     o['log0'] = len(log.read_text().splitlines()) if log.exists() else 0
     if todo:
-        o['cache'] = str(cached_images(files, classes, args.px, args.cache))
-        say(o, f"images decoded: {o['cache']}")
+        d = decoded_images(args.data, args.px, args.cache)     # once, here, before the workers read the cache
+        say(o, f"images decoded: {len(d['files'])} at {args.px} px")
+        n_train = sum(f.startswith('train/') for f in d['files'])
         os.environ.setdefault('TORCHINDUCTOR_COMPILE_THREADS', '1')     # no compile pool per worker process
         util = run_workers(o, todo)
-    summary(o, util, todo, sum(f.parent.parent.name == 'train' for f in files))
+    summary(o, util, todo, n_train if todo else 0)
 
 if __name__ == '__main__': main()

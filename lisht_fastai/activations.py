@@ -4,15 +4,8 @@
 
 # %% ../nbs/00b_activations.ipynb #15ca9288
 from __future__ import annotations
-import os, math, difflib, functools, inspect, contextlib, logging, warnings
-from dataclasses import dataclass
-from typing import Callable
-import numpy as np
-import torch, torch.nn as nn, torch.nn.functional as F
-from torch.autograd import Function
-# fastai's layers module still calls torch.jit.script at import (a deprecation of theirs, not a user's concern);
-# `lisht_fastai.all` imports this module first, so the filter is in place before fastai loads
-warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
+import math, functools
+import torch, torch.nn as nn
 from .kernels import *
 
 # %% auto #0
@@ -123,10 +116,13 @@ class FTSwishPlus(FTSwish):
     def low(self): return self.threshold - (self.mean_shift or 0.)   # the shift only moves T: still one pass
 
 # %% ../nbs/00b_activations.ipynb #cd08cc95
+_resolve_name = None   # name -> class: set by `lisht_fastai.registry`, the chapter above this one (no import circle)
+
 def _as_fn(act):
     if isinstance(act, str):
-        from lisht_fastai.registry import get_act   # the registry sits above this module: imported when used
-        act = get_act(act)()
+        if _resolve_name is None: raise ValueError(f"activation names such as {act!r} are resolved by "
+                                                   f"lisht_fastai.registry: import it, or pass the class")
+        act = _resolve_name(act)()
     elif isinstance(act, type) or isinstance(act, functools.partial): act = act()
     return act
 

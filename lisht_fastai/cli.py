@@ -4,30 +4,14 @@
 
 # %% ../nbs/05e_cli.ipynb #d63405f2
 from __future__ import annotations
-import lisht_fastai.registry   # first: its filter for fastai's torch.jit warning must precede fastai's import
-import ast, hashlib, json, math, os, platform, re, subprocess, sys, time, argparse, warnings
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, asdict, fields, replace
+import math, os, sys, argparse
 from pathlib import Path
-import numpy as np, pandas as pd, torch
+import pandas as pd, torch
 import matplotlib.pyplot as plt
-from filelock import FileLock, Timeout
-from scipy import stats as sps
-import fastai
-from fastai.callback.core import Callback
-from fastai.callback.schedule import ParamScheduler, combine_scheds, SchedCos
-from fastai.optimizer import SGD, Adam
-from functools import partial
-from fastai.torch_core import num_distrib, distrib_barrier, set_seed
-from fastprogress.fastprogress import master_bar, progress_bar
-from fastcore.imports import IN_NOTEBOOK
-import lisht_fastai
 from .registry import *
-from .data import mnist_dls, imagenette_dls, DATASETS, PIPELINES
-from .learner import lisht_learner, suggested_lr
+from .data import DATASETS, PIPELINES
 from .models import XRESNETS
-from .guard import NonFiniteError
-from .distrib import distrib_ctx, is_rank0
+from .distrib import is_rank0
 from .runs import *
 from .store import *
 from .report import *
@@ -56,6 +40,21 @@ def _data_dir(s):
     if not p.exists(): raise argparse.ArgumentTypeError(f"{s} does not exist")
     return p
 
+def _out_dir(s):
+    "--out: a folder that exists or can be made (checked now, not after the first run)."
+    p = Path(s).expanduser()
+    for q in [p, *p.parents]:
+        if q.exists() and not q.is_dir():
+            raise argparse.ArgumentTypeError(f"{s} is not a folder: {q} is a file; give a folder for results.jsonl")
+    return str(p)
+
+def _plot_file(s):
+    "--plot: a PNG whose folder exists (checked before training, not after it)."
+    p = Path(s).expanduser()
+    if p.is_dir(): raise argparse.ArgumentTypeError(f"{s} is a folder; give a file name such as {p / 'curves.png'}")
+    if not p.parent.is_dir(): raise argparse.ArgumentTypeError(f"the folder of {s} ({p.parent}) does not exist")
+    return str(p)
+
 def cli_parser():
     "The argument parser of `lisht-compare`."
     p = argparse.ArgumentParser(prog='lisht-compare', description="Compare activations over several seeds; resumable.")
@@ -69,7 +68,7 @@ def cli_parser():
     p.add_argument('--lr', type=_arg(float, lambda v: math.isfinite(v) and v > 0, 'a learning rate > 0'), default=None,
                    help="max lr (default: per activation)")
     p.add_argument('--recipe', choices=RECIPES, default=None, help="default: course for mnist, fastai for images")
-    p.add_argument('--out', default='results', help="folder of results.jsonl")
+    p.add_argument('--out', type=_out_dir, default='results', help="folder of results.jsonl")
     p.add_argument('--bs', type=pos_int('a batch size >= 1'), default=None)
     p.add_argument('--size', type=_arg(int, lambda v: v >= 16, 'an image size >= 16 px'), default=None,
                    help="image side in px (default 128)")
@@ -80,7 +79,7 @@ def cli_parser():
                    help="image loader workers (default: min(4, cores))")
     p.add_argument('--data-path', type=_data_dir, default=None, help="mnist/imagenette's folder or file (default: "
                                                                      "$LISHT_DATA, ../shared/data, download)")
-    p.add_argument('--plot', default=None, help="save accuracy curves to this PNG")
+    p.add_argument('--plot', type=_plot_file, default=None, help="save accuracy curves to this PNG")
     p.add_argument('--no-deterministic', dest='deterministic', action='store_false',
                    help="allow nondeterministic kernels")
     p.add_argument('--precision', choices=PRECISIONS, default='fp32',
@@ -112,6 +111,10 @@ def main(argv=None):
                        show='none' if a.quiet else 'epochs' if a.verbose else 'runs')
     except (ValueError, FileNotFoundError, TypeError) as e:
         print(f"lisht-compare: error: {e}", file=sys.stderr); return 2
+    except KeyboardInterrupt as e:
+        where = f" {e.args[0]}" if e.args else ''
+        print(f"lisht-compare: interrupted{where}; finished runs and epochs are kept in {a.out}: run the same command "
+              f"again to resume", file=sys.stderr); return 130
     if not is_rank0(): return 0          # under a launcher, rank 0 reports
     c, cfgs = RunConfig.from_dict(runs[0]['config']), [RunConfig.from_dict(r['config']) for r in runs]
     archs = dict.fromkeys((g.label, g.arch) for g in cfgs)      # each activation's arch, chosen for it unless --arch

@@ -4,29 +4,16 @@
 
 # %% ../nbs/05d_compare.ipynb #b9646c36
 from __future__ import annotations
-import ast, hashlib, json, math, os, platform, re, subprocess, sys, time, argparse, warnings
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, asdict, fields, replace
-from pathlib import Path
-import numpy as np, pandas as pd, torch
-import matplotlib.pyplot as plt
-from filelock import FileLock, Timeout
-from scipy import stats as sps
-import fastai
+import sys, time
+import numpy as np
+from filelock import Timeout
 from fastai.callback.core import Callback
-from fastai.callback.schedule import ParamScheduler, combine_scheds, SchedCos
-from fastai.optimizer import SGD, Adam
-from functools import partial
-from fastai.torch_core import num_distrib, distrib_barrier, set_seed
+from fastai.torch_core import num_distrib, distrib_barrier
 from fastprogress.fastprogress import master_bar, progress_bar
 from fastcore.imports import IN_NOTEBOOK
-import lisht_fastai
 from .registry import *
-from .data import mnist_dls, imagenette_dls, data_source
-from .learner import lisht_learner, suggested_lr
-from .models import XRESNETS
-from .guard import NonFiniteError
-from .distrib import distrib_ctx, is_rank0
+from .data import data_source
+from .distrib import is_rank0
 from .runs import *
 from .store import *
 from .report import *
@@ -60,7 +47,7 @@ class CompareProgress(Callback):
 
     def start(self, cfg):
         "Announce run `cfg` (the next one)."
-        self.cfg = cfg
+        self.cfg, self.done_epochs = cfg, 0
         if self.mb is not None: self.mb.main_bar.update(self.k)
         if self.show == 'epochs': self.write(f"run {self.k + 1}/{self.n}: {cfg.label}, seed {cfg.seed}, lr {cfg.lr:g}")
 
@@ -98,7 +85,14 @@ class CompareProgress(Callback):
     def after_validate(self): self._end_bar()
     def _end_bar(self):
         if getattr(self, 'pbar', None) is not None: self.pbar.on_iter_end(); self.pbar = None
+    def after_epoch(self): self.done_epochs = self.epoch + 1
     def after_fit(self): self.learn.logger = self.old_logger
+    def where(self):
+        "Where the comparison stands: the run in progress and its finished epochs (for an interruption's message)."
+        c = getattr(self, 'cfg', None)
+        if c is None: return f"before the first of {self.n} runs"
+        return (f"during {c.label} seed {c.seed} (run {self.k + 1} of {self.n}), after epoch {self.done_epochs} of "
+                f"{c.epochs}")
 
 # %% ../nbs/05d_compare.ipynb #8058867f
 def plan_runs(
@@ -158,6 +152,7 @@ def compare(
         if waiting and is_rank0() and show != 'none': print(f"waiting for {len(waiting)} runs another process is "
                                                             f"training", flush=True)
         _run_all(waiting, store, prog, data_path, deterministic, num_workers, src.fn, wait=True)
+    except KeyboardInterrupt: raise KeyboardInterrupt(prog.where()) from None   # say where it stopped
     finally: prog.close()
     done = store.done()
     return [done[c.key] for c in cfgs]

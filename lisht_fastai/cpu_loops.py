@@ -107,7 +107,8 @@ torch::Tensor grelu_fwd(torch::Tensor x, double leak, double lo, double sub, dou
 torch::Tensor grelu_bwd(torch::Tensor x, torch::Tensor g, double leak, double lo, double sub, double maxv) {
   const V l((float)leak), o((float)lo), s((float)sub), m((float)maxv);
   return map_xg(x, g, [=](V v, V gv) {
-    return V::blendv(V::blendv(l * gv, gv, v > V(0.f)), V(0.f), grelu_pre(v, l, o, s) > m);
+    const V neg = leak == 0. ? V(0.f) : l * gv;     // select, don't multiply: no leak is 0 even where g is inf
+    return V::blendv(V::blendv(neg, gv, v > V(0.f)), V(0.f), grelu_pre(v, l, o, s) > m);
   });
 }
 '''

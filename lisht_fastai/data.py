@@ -27,7 +27,7 @@ from fastai.vision.augment import RandomResizedCrop, FlipItem
 # %% auto #0
 __all__ = ['DATA_ENV', 'PIPELINES', 'DATASETS', 'IMAGENETTE_CLASSES', 'find_data', 'load_mnist', 'TensorItems', 'DecodeCategory',
            'TensorDL', 'seed_dls', 'mnist_dls', 'UnreadableImageError', 'CheckedPILImage', 'stratified_subset',
-           'image_folder_files', 'folder_fingerprint', 'image_folder_dls', 'DataSource', 'data_source',
+           'image_folder_files', 'folder_fingerprint', 'image_folder_dls', 'check_headers', 'DataSource', 'data_source',
            'check_imagenette', 'imagenette_dls', 'decoded_images', 'crop_mat', 'crop_boxes', 'crop_mats', 'valid_mats',
            'TensorImageDL', 'tensor_folder_dls']
 
@@ -287,12 +287,12 @@ def folder_fingerprint(
     path,       # an image folder
     files=None, # its images (image_folder_files'); None: find them
 ):
-    "A hash of the images' paths (relative to `path`) and sizes: an added, removed or rewritten image changes it."
+    "A hash of the images' paths (relative to `path`) and bytes: an image added, removed, moved or rewritten changes it."
     root = Path(path).expanduser()
     if files is None: files = image_folder_files(root)[1]
     h = hashlib.sha1()
-    for rel, n in sorted((Path(f).relative_to(root).as_posix(), Path(f).stat().st_size) for f in files):
-        h.update(f"{rel}\t{n}\n".encode())
+    for rel, f in sorted((Path(f).relative_to(root).as_posix(), f) for f in files):
+        h.update(f"{rel}\t{hashlib.blake2b(Path(f).read_bytes(), digest_size=16).hexdigest()}\n".encode())
     return h.hexdigest()[:16]
 
 def _folder_label(root, names, f):
@@ -339,6 +339,15 @@ def image_folder_dls(
 # %% ../nbs/02_data.ipynb #a240c02d
 DATASETS = ('mnist', 'imagenette')   # the data sets known by name
 
+def check_headers(
+    files, # image files
+):
+    "Open every image's header (cheap: PIL reads no pixels yet): an unreadable one raises `UnreadableImageError`."
+    for f in files:
+        try:
+            with Image.open(f) as im: im.size
+        except Exception as e: raise UnreadableImageError(f"cannot read image {f}: {type(e).__name__}: {e}") from None
+
 @dataclass(frozen=True)
 class DataSource:
     "A comparison's data, resolved once: its kind and, for your own data, what identifies it."
@@ -357,6 +366,7 @@ def data_source(
     if isinstance(data, (str, os.PathLike)):
         root = Path(data).expanduser()
         _, files = image_folder_files(root)        # the layout, checked: one clear error per mistake
+        check_headers(files)                       # an unreadable image is found now, not after an epoch
         groups = Counter((f.parent.parent.name, f.parent.name) for f in files
                          if f.relative_to(root).parts[0] == 'train')
         return DataSource('folder', str(root.resolve()), folder_fingerprint(root, files), None,

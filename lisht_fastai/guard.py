@@ -4,12 +4,9 @@
 
 # %% ../nbs/01a_guard.ipynb #ee2f845f
 from __future__ import annotations
-import math, warnings
 from pathlib import Path
 from PIL import Image
-import numpy as np, pandas as pd, torch, torch.nn as nn, torch.distributed as dist
-import matplotlib.pyplot as plt
-from fastcore.basics import store_attr, listify, patch
+import numpy as np, torch, torch.nn as nn
 from fastai.learner import Learner
 from fastai.callback.hook import HookCallback
 from fastai.data.core import DataLoaders

@@ -9,9 +9,7 @@ import numpy as np
 import torch, torch.nn.functional as F
 from torch.autograd import Function
 from .cpu_loops import LOOP_NAMES, cpu_loops, clamp_band
-# fastai's layers module still calls torch.jit.script at import (a deprecation of theirs, not a user's concern);
-# `lisht_fastai.all` imports this module before fastai, so the filter is in place when fastai loads
-warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
+
 
 # %% auto #0
 __all__ = ['check_number', 'lisht_ref', 'light_relu_ref', 'ftswish_ref', 'general_relu_ref', 'kernel_mode', 'set_kernels',
@@ -87,7 +85,8 @@ def _grelu_pre(xf, p):   # p: leak, lo, sub, maxv; lo = 0 for a plain ReLU (so -
 def _grelu_fwd(x, p): return torch.minimum(_grelu_pre(x.float(), p), p[3]).to(x.dtype)
 def _grelu_bwd(x, grad, p):
     xf = x.float(); g = grad.float()
-    return torch.where(_grelu_pre(xf, p) > p[3], 0., torch.where(xf > 0, g, p[0] * g)).to(x.dtype)
+    neg = torch.where(p[0] == 0, 0., p[0] * g)      # select, don't multiply: no leak is 0 even where g is inf
+    return torch.where(_grelu_pre(xf, p) > p[3], 0., torch.where(xf > 0, g, neg)).to(x.dtype)
 
 # the plain forms: the references above, and derivatives written as the compiled ones (exact far from 0)
 _eager_lisht_fwd, _eager_ftswish_fwd = light_relu_ref, ftswish_ref   # sub 0. and maxv inf switch those parts off
@@ -99,7 +98,8 @@ def _eager_ftswish_bwd(x, grad, threshold):
     return torch.where(x <= 0, 0., (s + x.clamp_max(128.) * e * s * s) * grad)
 def _eager_grelu_fwd(x, leak, lo, sub, maxv): return general_relu_ref(x, leak or None, sub, maxv)
 def _eager_grelu_bwd(x, grad, leak, lo, sub, maxv):
-    return torch.where(general_relu_ref(x, leak or None, sub) > maxv, 0., torch.where(x > 0, grad, leak * grad))
+    neg = leak * grad if leak else torch.zeros_like(grad)
+    return torch.where(general_relu_ref(x, leak or None, sub) > maxv, 0., torch.where(x > 0, grad, neg))
 
 # %% ../nbs/00a_kernels.ipynb #3cb07548
 _KERNEL_MODES = ('auto', 'compiled', 'eager')

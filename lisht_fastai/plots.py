@@ -4,12 +4,9 @@
 
 # %% ../nbs/01c_plots.ipynb #9e6dcfc7
 from __future__ import annotations
-import math, warnings
-import numpy as np, pandas as pd, torch, torch.nn as nn, torch.distributed as dist
+import math
+import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt
-from fastcore.basics import store_attr, listify, patch
-from fastai.learner import Learner
-from fastai.callback.hook import HookCallback
 from .stats import *
 
 # %% auto #0

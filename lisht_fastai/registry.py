@@ -4,15 +4,11 @@
 
 # %% ../nbs/00c_registry.ipynb #398b541d
 from __future__ import annotations
-import os, math, difflib, functools, inspect, contextlib, logging, warnings
+import difflib, functools, inspect, warnings
 from dataclasses import dataclass, replace
 from typing import Callable
 import numpy as np, pandas as pd
-import torch, torch.nn as nn, torch.nn.functional as F
-from torch.autograd import Function
-# fastai's layers module still calls torch.jit.script at import (a deprecation of theirs, not a user's concern);
-# `lisht_fastai.all` imports this module first, so the filter is in place before fastai loads
-warnings.filterwarnings('ignore', message=r'`torch.jit.script` is deprecated', category=FutureWarning)
+import torch.nn as nn
 import ast, re
 from .kernels import *
 from .activations import *
@@ -151,6 +147,9 @@ def get_act(
     "A zero-argument factory for activation `act` (name, class or partial) with `kwargs`, usable as fastai's `act_cls`."
     return resolve_act(act, **kwargs).factory
 
+import lisht_fastai.activations as _activations
+_activations._resolve_name = get_act   # `mean_shift('lisht')` and friends resolve names here; activations never imports us
+
 # %% ../nbs/00c_registry.ipynb #a5629b1c
 def resolve_spec(
     spec, # 'name' or 'name(key=value, ...)'
@@ -273,10 +272,14 @@ def block_note(
     if e is not None and e.block:
         if not e.block_evidence: return f"{BLOCK_NAMES[e.block]}, set for {e.name} without measurements"
         want = spec_label(e.name, sorted(spec.kwargs.items()))
-        x = next((x for x in e.block_evidence if x.setting == want), e.block_evidence[0])
-        return f"{BLOCK_NAMES[e.block]}, chosen for {e.name}: {x.summary()}, {x.source}"
+        x = next((x for x in e.block_evidence if x.setting == want), None)
+        if x is not None: return f"{BLOCK_NAMES[e.block]}, chosen for {e.name}: {x.summary()}, {x.source}"
+        x = e.block_evidence[0]
+        return (f"{BLOCK_NAMES[e.block]}, chosen for {e.name} from {x.summary()}, {x.source}; {spec.factory()!r} itself "
+                f"was not measured")
     clean, post = _block_costs()
-    return (f"{BLOCK_NAMES['clean']}: no XResNet block measured for {spec.name or spec.label}, so the safe one "
+    what = spec.label if not spec.name or spec.label.lower() == spec.name else f"{spec.label} (registered as {spec.name!r})"
+    return (f"{BLOCK_NAMES['clean']}: no XResNet block measured for {what}, so the safe one "
             f"(measured, the clean path cost at most {clean:.1f} points, the course's block up to {post:.1f}; see "
             f"block_table())")
 

@@ -4,29 +4,13 @@
 
 # %% ../nbs/05c_report.ipynb #fbed1d10
 from __future__ import annotations
-import ast, hashlib, json, math, os, platform, re, subprocess, sys, time, argparse, warnings
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, asdict, fields, replace
+import math, warnings
+from dataclasses import fields
 from pathlib import Path
-import numpy as np, pandas as pd, torch
+import numpy as np, pandas as pd
 import matplotlib.pyplot as plt
-from filelock import FileLock, Timeout
 from scipy import stats as sps
-import fastai
-from fastai.callback.core import Callback
-from fastai.callback.schedule import ParamScheduler, combine_scheds, SchedCos
-from fastai.optimizer import SGD, Adam
-from functools import partial
-from fastai.torch_core import num_distrib, distrib_barrier, set_seed
-from fastprogress.fastprogress import master_bar, progress_bar
-from fastcore.imports import IN_NOTEBOOK
-import lisht_fastai
 from .registry import *
-from .data import mnist_dls, imagenette_dls
-from .learner import lisht_learner, suggested_lr
-from .models import XRESNETS
-from .guard import NonFiniteError
-from .distrib import distrib_ctx, is_rank0
 from .runs import *
 from .store import *
 

@@ -4,32 +4,26 @@
 
 # %% ../nbs/05a_runs.ipynb #0cbe978f
 from __future__ import annotations
-import ast, functools, hashlib, random, json, math, os, platform, re, subprocess, sys, time, argparse, warnings
+import ast, functools, hashlib, random, json, math, os, platform, subprocess, time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
-import numpy as np, pandas as pd, torch
-import matplotlib.pyplot as plt
-from filelock import FileLock, Timeout
-from scipy import stats as sps
+import numpy as np, torch
 import fastai
 from fastai.callback.core import Callback
 from fastcore.basics import store_attr
 from fastai.callback.schedule import ParamScheduler, combine_scheds, SchedCos
 from fastai.optimizer import SGD, Adam
 from functools import partial
-from fastai.torch_core import num_distrib, distrib_barrier, set_seed
-from fastprogress.fastprogress import master_bar, progress_bar
-from fastcore.imports import IN_NOTEBOOK
+from fastai.torch_core import num_distrib, set_seed
 import lisht_fastai
 from .registry import *
 from fastai.data.core import DataLoaders
-from .data import (mnist_dls, imagenette_dls, image_folder_dls, seed_dls, DATASETS, DataSource,
-                               data_source, PIPELINES)
+from .data import (mnist_dls, imagenette_dls, image_folder_dls, seed_dls, data_source, PIPELINES)
 from .learner import lisht_learner, suggested_lr
-from .models import XRESNETS, xresnet_for
+from .models import xresnet_for
 from .guard import NonFiniteError
-from .distrib import distrib_ctx, is_rank0
+from .distrib import distrib_ctx
 
 # %% auto #0
 __all__ = ['COURSE_BASE_LR', 'COURSE_LR', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'DEFAULT_SIZE', 'PRECISIONS', 'RESULTS_VERSION',

@@ -6,10 +6,7 @@
 from __future__ import annotations
 import math, warnings
 import numpy as np, pandas as pd, torch, torch.nn as nn, torch.distributed as dist
-import matplotlib.pyplot as plt
 from fastcore.basics import store_attr, listify, patch
-from fastai.learner import Learner
-from fastai.callback.hook import HookCallback
 from .registry import *
 from .guard import *
 

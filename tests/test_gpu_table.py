@@ -1,9 +1,12 @@
-"""experiments/gpu_table.py (issue 23, part 3): its dry run on the CPU, its crops, its optimiser."""
-import importlib.util, json, math, os, subprocess, sys
+"""experiments/gpu_table.py (issue 23, part 3): its dry run on the CPU, its optimiser; and the library's tensor pipeline it
+uses (`lisht_fastai.data`: crops, validation crop, loader)."""
+import importlib.util, json, math, os, random, subprocess, sys
 from pathlib import Path
 import numpy as np, pytest, torch, torch.nn as nn
 from PIL import Image
 from fastai.layers import Flatten
+from fastai.torch_core import TensorImage
+from fastai.vision.core import imagenet_stats
 from fastai.vision.augment import RandomResizedCrop
 from lisht_fastai.all import *
 from helpers import synthetic, synthetic_dls
@@ -79,14 +82,14 @@ def test_plan_puts_every_configurations_seed_0_first():
 def test_crop_mat_takes_exactly_the_drawn_pixels():
     x = torch.rand(2, 3, 16, 20)
     t = lambda v: torch.tensor(v, dtype=torch.float64)
-    m = gt.crop_mat(t([3., 0.]), t([5., 2.]), t([8., 8.]), t([6., 6.]), 20, 16, torch.tensor([False, True]))
-    y = gt.TensorImage(x).affine_coord(m, sz=(6, 8))
+    m = crop_mat(t([3., 0.]), t([5., 2.]), t([8., 8.]), t([6., 6.]), 20, 16, torch.tensor([False, True]))
+    y = TensorImage(x).affine_coord(m, sz=(6, 8))
     torch.testing.assert_close(y[0], x[0, :, 5:11, 3:11], atol=1e-5, rtol=0)
     torch.testing.assert_close(y[1], x[1, :, 2:8, 0:8].flip(-1), atol=1e-5, rtol=0)
 
 
 def test_crop_mats_draw_like_random_resized_crop():
-    n, m = 4000, gt.crop_mats(4000, 128, 128, torch.Generator().manual_seed(0), min_scale=0.35)
+    n, m = 4000, crop_mats(4000, 128, 128, torch.Generator().manual_seed(0), min_scale=0.35)
     sx, sy, cx, cy = m[:, 0, 0], m[:, 1, 1], m[:, 0, 2], m[:, 1, 2]
     assert ((cx.abs() + sx.abs()) <= 1 + 1e-5).all() and ((cy.abs() + sy.abs()) <= 1 + 1e-5).all()   # inside
     area = ((sx.abs() * 127 + 1) * (sy * 127 + 1)) / 128 ** 2
@@ -104,7 +107,7 @@ def test_valid_crop_is_fastais_centre_crop():
     pil = Image.fromarray(a.round().astype(np.uint8))
     ref = torch.from_numpy(np.asarray(RandomResizedCrop(32, min_scale=0.35)(pil, split_idx=1))).permute(2, 0, 1) / 255.
     x = torch.from_numpy(np.asarray(pil)).permute(2, 0, 1)[None].float() / 255.
-    ours = gt.TensorImage(x).affine_coord(gt.valid_mats(1, 32), sz=32)[0]
+    ours = TensorImage(x).affine_coord(valid_mats(1, 32), sz=32)[0]
     whole = torch.nn.functional.interpolate(x, size=32, mode='bilinear', align_corners=True)[0]
     err, err_whole = (ours - ref).abs().mean().item(), (whole - ref).abs().mean().item()
     assert err < 0.01 and err_whole > 3 * err, (err, err_whole)
@@ -132,20 +135,21 @@ def test_fused_adamw_is_the_recipes_adam():
     for k in init: torch.testing.assert_close(learns[1][k], learns[0][k], rtol=1e-4, atol=1e-5)
 
 
-@pytest.mark.parametrize('crop', ['item', 'batch'])
-def test_device_loader_batches(crop):
+def test_tensor_loader_batches():
     x, y = torch.randint(0, 256, (20, 3, 40, 40), dtype=torch.uint8), torch.arange(20) % 2
-    tr = gt.DeviceImageDL(x, y, size=24, train=True, bs=8, vocab=['a', 'b'], seed=1, crop=crop)
-    va = gt.DeviceImageDL(x, y, size=24, train=False, bs=8, vocab=['a', 'b'], crop=crop)
+    def loader(train, seed=1):
+        dl = TensorImageDL(x, y, size=24, train=train, bs=8, vocab=['a', 'b'], channels_last=True)
+        dl.rng = random.Random(seed); return dl
+    tr, va = loader(True), loader(False)
     assert (len(tr), len(va), tr.c) == (2, 3, 2)                          # training drops the last partial batch
     bs = list(tr)
-    assert [b[0].shape for b in bs] == [(8, 3, 24, 24)] * 2 and type(bs[0][0]) is torch.Tensor
+    assert [b[0].shape for b in bs] == [(8, 3, 24, 24)] * 2 and isinstance(bs[0][0], TensorImage)
     assert bs[0][0].is_contiguous(memory_format=torch.channels_last)
     xv = torch.cat([b[0] for b in va])
     assert xv.shape == (20, 3, 24, 24) and torch.equal(torch.cat([b[1] for b in va]), y)   # valid: all, in order
-    mean, std = [torch.tensor(s).view(1, 3, 1, 1) for s in gt.imagenet_stats]
+    mean, std = [torch.tensor(s).view(1, 3, 1, 1) for s in imagenet_stats]
     raw = xv * std + mean
     assert raw.min() >= -1e-5 and raw.max() <= 1 + 1e-5 and abs(raw.mean().item() - 0.5) < 0.05
-    again = list(gt.DeviceImageDL(x, y, size=24, train=True, bs=8, vocab=['a', 'b'], seed=1, crop=crop))
-    if crop == 'item': assert torch.equal(again[0][0], bs[0][0])            # the seed fixes order and crops
+    assert torch.equal(list(loader(True))[0][0], bs[0][0])                 # the loader's rng fixes order and crops
+    assert not torch.equal(list(loader(True, seed=2))[0][0], bs[0][0])
     assert not torch.equal(bs[0][0], bs[1][0])

@@ -80,3 +80,43 @@ def test_all_keeps_every_public_name():
     assert len(ALL.__all__) == len(set(ALL.__all__)), "a public name is defined in two modules"
     for m in MODULES:
         for n in importlib.import_module(f'lisht_fastai.{m}').__all__: assert n in ns, (m, n)
+
+
+def _imported_chapters(mod):
+    "The package's chapters that `mod` imports anywhere: at the top, in a function, or as a module object."
+    out = set()
+    for node in ast.walk(ast.parse(_sources()[mod])):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or '').startswith('lisht_fastai')):
+            name = (node.module or '').split('.')[-1]
+            out |= {a.name for a in node.names} & set(LAYER) if name in ('', 'lisht_fastai') else {name}
+        elif isinstance(node, ast.Import):
+            out |= {a.name.split('.')[1] for a in node.names if a.name.startswith('lisht_fastai.')}
+    return out & set(LAYER)
+
+
+def test_no_import_circle():
+    "Nowhere, not even inside a function, does a chapter import one that (directly or not) imports it."
+    graph = {m: _imported_chapters(m) - {m} for m in LAYER if m in _sources()}
+    def reach(m, seen):
+        for n in graph.get(m, ()):
+            if n not in seen: seen.add(n); reach(n, seen)
+        return seen
+    circles = [m for m in graph if m in reach(m, set())]
+    assert not circles, f"import circles through {circles}: {graph}"
+
+
+def test_no_unused_imports():
+    "ruff's F401 (unused import) and F841 (unused variable) find nothing outside the generated index and `all`."
+    import shutil, subprocess, sys
+    ruff = shutil.which('ruff') or str(Path(sys.executable).parent / 'ruff')
+    r = subprocess.run([ruff, 'check', '--select', 'F401,F841', '--output-format', 'concise', str(PKG),
+                        '--exclude', '_modidx.py,all.py'], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@pytest.mark.parametrize('mod', sorted(m for m in _sources() if m != '__init__'))
+def test_importing_a_module_prints_nothing(mod):
+    "Each module on its own, in a fresh process, prints nothing (fastai's torch.jit warning is filtered first)."
+    import subprocess, sys
+    r = subprocess.run([sys.executable, '-c', f"import lisht_fastai.{mod}"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout == '' and r.stderr == '', r.stdout + r.stderr
