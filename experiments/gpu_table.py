@@ -200,7 +200,7 @@ def parser():
     a('--opt', choices=('fused', 'fastai'), default='fused'); a('--stats-every', type=int, default=10)
     a('--precision', choices=PRECISIONS, default='bf16'); a('--device', help="default: cuda if available")
     a('--cache', help="folder of the decoded-image cache (default ~/.cache/lisht_fastai)")
-    a('--dry-run', action='store_true', help="2 classes x 8+4 images, 32 px, 1 epoch, bs 8, two configs, 2 processes")
+    a('--dry-run', action='store_true', help="about 8 training images a class, 32 px, 1 epoch, bs 8, two configs, 2 processes")
     a('--verbose', action='store_true', help="print every epoch (always in OUT/epochs.log)")
     return p
 

@@ -49,10 +49,12 @@ def _out_dir(s):
     return str(p)
 
 def _plot_file(s):
-    "--plot: a PNG whose folder exists (checked before training, not after it)."
+    "--plot: a PNG file name whose folder exists or can be made (checked before training, not after it)."
     p = Path(s).expanduser()
     if p.is_dir(): raise argparse.ArgumentTypeError(f"{s} is a folder; give a file name such as {p / 'curves.png'}")
-    if not p.parent.is_dir(): raise argparse.ArgumentTypeError(f"the folder of {s} ({p.parent}) does not exist")
+    for q in p.parents:
+        if q.exists() and not q.is_dir():
+            raise argparse.ArgumentTypeError(f"cannot write {s}: {q} is a file, not a folder")
     return str(p)
 
 def cli_parser():
@@ -122,7 +124,8 @@ def main(argv=None):
     data = f"{c.source} (fingerprint {c.fingerprint})" if c.fingerprint else c.data_label
     what = (f"{data}, recipe {c.recipe}, {arch}, {c.epochs} epoch{'s' if c.epochs != 1 else ''}"
             + (f", {c.size} px" if c.size else '') + (f", subset {c.subset:g}" if c.subset else '')
-            + (f", {c.precision}" if c.precision != 'fp32' else '') + (f", {c.pipeline} pipeline" if c.pipeline != 'pil' else '')
+            + (f", {c.precision}" if c.precision != 'fp32' else '')
+            + (f", {c.pipeline} pipeline" if c.pipeline != 'pil' else '')
             + (f", statistics every {c.stats_every} batches" if c.stats_every != 1 else ''))
     print(f"\n{what}, seeds 0..{a.seeds - 1}: final valid accuracy\n")
     with pd.option_context('display.width', 200, 'display.max_columns', 20): print(format_table(results_table(runs)))
@@ -131,5 +134,7 @@ def main(argv=None):
     if a.plot:
         import matplotlib; matplotlib.use('Agg')
         fig, axs = plt.subplots(1, 2, figsize=(12, 4)); plot_curves(runs, ax=axs[0]); plot_final_stats(runs, ax=axs[1])
+        Path(a.plot).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.plot).parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(a.plot, dpi=100, bbox_inches='tight'); print(f"plot saved to {a.plot}")
     return 0

@@ -4,11 +4,11 @@
 
 # %% ../nbs/00_cpu_loops.ipynb #ef0baa3a
 from __future__ import annotations
-import os, sys, math, hashlib, functools, logging, threading, warnings
+import os, sys, math, hashlib, functools, importlib.util, logging, shutil, threading, warnings
 import torch
 
 # %% auto #0
-__all__ = ['LOOPS_SRC', 'LOOP_NAMES', 'loops_build_dir', 'cpu_loops', 'loops_error', 'clamp_band']
+__all__ = ['LOOPS_SRC', 'LOOP_NAMES', 'loops_build_dir', 'cxx_compiler', 'cpu_loops', 'loops_error', 'clamp_band']
 
 # %% ../nbs/00_cpu_loops.ipynb #f1c4867a
 LOOPS_SRC = r'''
@@ -22,7 +22,8 @@ using V = at::vec::Vectorized<float>;
 using at::vec::fmadd;
 
 static inline V tanh_rat(V x) {   // kernels._tanh_rational, the same coefficients in the same order
-  const V lim(7.90531110763549805f);
+  const V lim(7.90531110763549805f), one(9.010913848876953f);   // one: float32's tanh is +-1 from there on
+  const V sat = V::blendv(V(1.f), V(-1.f), x < V(0.f)), at_one = x.abs() >= one;
   x = at::vec::clamp(x, V(0.f) - lim, lim);
   const V x2 = x * x;
   V p = fmadd(V(-6.2428194763871314e-09f), x2, V(7.2195282656337446e-06f));
@@ -30,7 +31,7 @@ static inline V tanh_rat(V x) {   // kernels._tanh_rational, the same coefficien
   p = fmadd(p, x2, V(0.9999998263230159f));
   V q = fmadd(V(0.00019773094690505853f), x2, V(0.022883579773034724f));
   q = fmadd(q, x2, V(0.46053225318529045f)); q = fmadd(q, x2, V(1.0f));
-  return x * p / q;
+  return V::blendv(x * p / q, sat, at_one);
 }
 
 static inline V neg_where(V v, V x) { return V::blendv(v, V(0.f) - v, x < V(0.f)); }
@@ -136,9 +137,30 @@ def loops_build_dir(
     root = os.environ.get('TORCH_EXTENSIONS_DIR') or get_default_build_root()
     return os.path.join(root, f"lisht_fastai_loops_{hashlib.sha1(key.encode()).hexdigest()[:12]}")
 
+@functools.lru_cache(maxsize=8)
+def _which_cxx(cxx, path):
+    return shutil.which(cxx, path=path) if cxx else shutil.which('c++', path=path) or shutil.which('g++', path=path)
+
+def cxx_compiler():
+    "The C++ compiler torch builds with (`$CXX`, else c++ or g++), as a path; None where there is none."
+    return _which_cxx(os.environ.get('CXX'), os.environ.get('PATH'))
+
+def _load_built(d, name):
+    "The loops already built in folder `d`, imported as they are (no lock file: `d` may be read-only); None if absent."
+    so = os.path.join(d, f"{name}.so")
+    if not os.path.exists(so): return None
+    try:
+        spec = importlib.util.spec_from_file_location(name, so)
+        m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)
+        return m if all(hasattr(m, f) for f in LOOP_NAMES) else None
+    except ImportError: return None            # half-written by a build in progress: build (and wait) as usual
+
 def _build(cap):
-    from torch.utils.cpp_extension import load_inline
     d = loops_build_dir(cap); name = os.path.basename(d)
+    if (m := _load_built(d, name)) is not None: return m
+    if cxx_compiler() is None:
+        raise RuntimeError(f"no C++ compiler ({os.environ.get('CXX') or 'c++ or g++'}) was found")
+    from torch.utils.cpp_extension import load_inline
     if not os.path.exists(os.path.join(d, f"{name}.so")):
         warnings.warn("lisht_fastai: building the CPU loops of the LiSHT family, FTSwish and GeneralRelu (C++, about "
                       "40 s, once per machine; later processes load them from torch's extensions directory).")
@@ -159,8 +181,13 @@ def cpu_loops():
             except Exception as e:
                 first = str(e).strip().split('\n')[0]
                 _loops['why'] = f"{type(e).__name__}: {first}" if 0 < len(first) <= 120 else type(e).__name__
-                warnings.warn(f"lisht_fastai: the CPU loops could not be built ({_loops['why']}), so float32 on the "
-                              f"CPU uses the torch.compile kernels; set LISHT_KERNELS=compiled to skip the attempt.")
+                if cxx_compiler() is None:      # nothing compiles: neither these loops nor torch.compile's kernels
+                    warnings.warn(f"lisht_fastai: no C++ compiler ({os.environ.get('CXX') or 'c++ or g++'}) was found, "
+                                  f"so on the CPU the activations run as plain torch ops (slower, same values); "
+                                  f"install one (e.g. g++) for their CPU loops.")
+                else: warnings.warn(f"lisht_fastai: the CPU loops could not be built ({_loops['why']}), so float32 on "
+                                    f"the CPU uses the torch.compile kernels; set LISHT_KERNELS=compiled to skip the "
+                                    f"attempt.")
             _loops['tried'] = True
     return _loops['module']
 

@@ -287,7 +287,7 @@ def folder_fingerprint(
     path,       # an image folder
     files=None, # its images (image_folder_files'); None: find them
 ):
-    "A hash of the images' paths (relative to `path`) and bytes: an image added, removed, moved or rewritten changes it."
+    "A hash of the images' paths (relative to `path`) and bytes: an image added, removed, moved or rewritten changes it"
     root = Path(path).expanduser()
     if files is None: files = image_folder_files(root)[1]
     h = hashlib.sha1()
@@ -440,7 +440,8 @@ def decoded_images(
     "Every image of `path` decoded once to uint8 `x` (N,3,px,px) with `files`, `classes`; cached by fingerprint and px."
     root = Path(path).expanduser()
     _, files = image_folder_files(root)
-    cache = Path(cache_dir or Path.home() / '.cache' / 'lisht_fastai') / f"decoded_{folder_fingerprint(root, files)}_{px}px.pt"
+    cache_dir = Path(cache_dir or Path.home() / '.cache' / 'lisht_fastai')
+    cache = cache_dir / f"decoded_{folder_fingerprint(root, files)}_{px}px.pt"
     rel = [Path(f).relative_to(root).as_posix() for f in files]
     if cache.exists():
         d = torch.load(cache, weights_only=True, mmap=True)
@@ -448,7 +449,8 @@ def decoded_images(
     chunks = [(files[i:i + 64], px) for i in range(0, len(files), 64)]
     n = workers or os.cpu_count() or 1
     if n > 1 and len(chunks) > 1:
-        with ProcessPoolExecutor(n, mp_context=mp.get_context('fork')) as ex: x = np.concatenate(list(ex.map(_decode_chunk, chunks)))
+        with ProcessPoolExecutor(n, mp_context=mp.get_context('fork')) as ex:
+            x = np.concatenate(list(ex.map(_decode_chunk, chunks)))
     else: x = np.concatenate([_decode_chunk(c) for c in chunks])
     classes = sorted({Path(r).parts[1] for r in rel})
     d = dict(x=torch.from_numpy(x), files=rel, classes=classes)
@@ -545,11 +547,12 @@ def tensor_folder_dls(
     vocab = [names.get(c, c) for c in d['classes']]
     y = torch.tensor([d['classes'].index(Path(f).parts[1]) for f in d['files']])
     def part(train):
-        idx = [i for i, (s, f) in enumerate(zip(split, files)) if (s == 'train') == train and (keep is None or f in keep)]
+        idx = [i for i, (s, f) in enumerate(zip(split, files))
+               if (s == 'train') == train and (keep is None or f in keep)]
         return d['x'][idx].to(device or 'cpu'), y[idx].to(device or 'cpu')
     (xt, yt), (xv, yv) = part(True), part(False)
-    if len(xt) < bs: raise ValueError(f"{root}: {len(xt)} training images, fewer than bs={bs}: an incomplete last batch "
-                                      f"is dropped, so nothing would train")
+    if len(xt) < bs: raise ValueError(f"{root}: {len(xt)} training images, fewer than bs={bs}: an incomplete last "
+                                      f"batch is dropped, so nothing would train")
     dls = DataLoaders(TensorImageDL(xt, yt, size, True, bs, vocab, min_scale),
                       TensorImageDL(xv, yv, size, False, 2 * bs, vocab, min_scale), path=root, device=device)
     dls.c = len(vocab)

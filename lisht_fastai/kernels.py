@@ -8,7 +8,7 @@ import os, math, contextlib, logging, warnings, hashlib, collections
 import numpy as np
 import torch, torch.nn.functional as F
 from torch.autograd import Function
-from .cpu_loops import LOOP_NAMES, cpu_loops, clamp_band
+from .cpu_loops import LOOP_NAMES, cpu_loops, clamp_band, cxx_compiler
 
 
 # %% auto #0
@@ -53,14 +53,18 @@ def general_relu_ref(x, leak=None, sub=None, maxv=None):
     return x
 
 # %% ../nbs/00a_kernels.ipynb #86f1dd56
+_TANH_ONE = 9.010913848876953   # the smallest float32 whose tanh, correctly rounded to float32, is 1
+
 def _tanh_rational(x):
-    "tanh within 5e-7 (relative) with multiply-adds and one division, so a fused loop vectorises."
-    x = x.clamp(-7.90531110763549805, 7.90531110763549805)    # beyond this, float32 tanh is +-1
+    "tanh within 5e-7 (relative) with multiply-adds and one division, so a fused loop vectorises; exactly +-1 beyond."
+    one = x.abs() >= _TANH_ONE                                  # where float32's tanh is +-1, return exactly that
+    s = x.sign()
+    x = x.clamp(-7.90531110763549805, 7.90531110763549805)    # the fit's range: beyond it the ratio is within 5e-7 of 1
     x2 = x * x   # Horner's rule, coefficients as literals (see above), from benchmarks/tanh_fit.py
     p = ((((-6.2428194763871314e-09 * x2 + 7.2195282656337446e-06) * x2 + 0.002704160851210428) * x2
           + 0.12720034378944897) * x2 + 0.9999998263230159)
     q = ((0.00019773094690505853 * x2 + 0.022883579773034724) * x2 + 0.46053225318529045) * x2 + 1.0
-    return x * p / q
+    return torch.where(one, s, x * p / q)
 
 # The compiled bodies take `x` (and `grad`) flat and their parameters as one float32 tensor `p`; they compute in float32
 # whatever the input's dtype (half-precision coefficients would underflow) and return the input's dtype.
@@ -150,7 +154,8 @@ def _use_loops(fn, x):
 
 def _use_compiled(x):
     return (kernel_mode() != 'eager' and x.dtype in (torch.float32, torch.float16, torch.bfloat16)
-            and x.device.type in ('cpu', 'cuda') and _fusable(x))
+            and x.device.type in ('cpu', 'cuda') and _fusable(x)
+            and (x.device.type != 'cpu' or cxx_compiler() is not None))   # inductor compiles C++ for the CPU
 
 def _quiet_torch_logs(record):
     "Drop dynamo's line on a kernel's recompile limit: this module says it better (cpu_loops drops the CUDA note)."

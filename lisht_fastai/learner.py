@@ -112,7 +112,7 @@ def lisht_learner(
     stats=True,             # attach ActivationStats; a dict configures it (e.g. dict(hist=True, every=10))
     act_kwargs=None,        # keyword arguments for act, e.g. dict(maxv=16)
     lr=None,                # default learning rate; None: suggested_lr(act, arch)
-    nan_guard=False,        # attach NaNGuard: stop at the first NaN/Inf, naming layer, epoch and batch; a dict configures it
+    nan_guard=False,        # attach NaNGuard (stops at the first NaN/Inf, naming where); a dict configures it
     flush_denormal=True,    # attach FlushDenormals: flush CPU denormals during fit (LiSHT-family speed on the CPU)
     opt_func=None,          # optimiser; None: fastai's Adam (use SGD for the course's notebook-6 recipe)
     loss_func=None,         # None: cross-entropy (nb06), label-smoothing cross-entropy (XResNet)

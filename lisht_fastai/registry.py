@@ -148,7 +148,7 @@ def get_act(
     return resolve_act(act, **kwargs).factory
 
 import lisht_fastai.activations as _activations
-_activations._resolve_name = get_act   # `mean_shift('lisht')` and friends resolve names here; activations never imports us
+_activations._resolve_name = get_act   # `mean_shift('lisht')` resolves names here; activations never imports us
 
 # %% ../nbs/00c_registry.ipynb #a5629b1c
 def resolve_spec(
@@ -275,10 +275,11 @@ def block_note(
         x = next((x for x in e.block_evidence if x.setting == want), None)
         if x is not None: return f"{BLOCK_NAMES[e.block]}, chosen for {e.name}: {x.summary()}, {x.source}"
         x = e.block_evidence[0]
-        return (f"{BLOCK_NAMES[e.block]}, chosen for {e.name} from {x.summary()}, {x.source}; {spec.factory()!r} itself "
-                f"was not measured")
+        return (f"{BLOCK_NAMES[e.block]}, chosen for {e.name} from {x.summary()}, {x.source}; {spec.factory()!r} "
+                f"itself was not measured")
     clean, post = _block_costs()
-    what = spec.label if not spec.name or spec.label.lower() == spec.name else f"{spec.label} (registered as {spec.name!r})"
+    what = spec.name or spec.label
+    if spec.name and spec.label.lower() != spec.name: what = f"{spec.label} (registered as {spec.name!r})"
     return (f"{BLOCK_NAMES['clean']}: no XResNet block measured for {what}, so the safe one "
             f"(measured, the clean path cost at most {clean:.1f} points, the course's block up to {post:.1f}; see "
             f"block_table())")
