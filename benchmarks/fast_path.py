@@ -41,6 +41,8 @@ def main(argv=None):
     p.add_argument('--batches', type=int, default=16, help="training (and validation) batches per round (>= 3)")
     p.add_argument('--rounds', type=int, default=2, help="interleaved rounds (>= 1)")
     p.add_argument('--data-path', default=None, help="an Imagenette folder (default: the library's search)")
+    p.add_argument('--configs', default=None, help="only the configurations whose names contain one of these "
+                                                   "';'-separated strings (the first one found is the baseline)")
     a = p.parse_args(argv)
     if a.batches < 3 or a.rounds < 1: p.error("--batches must be >= 3 and --rounds >= 1")
     base = dict(data='imagenette', recipe='nb11', arch='xresnet34', epochs=12, size=128, seed=0)
@@ -48,12 +50,17 @@ def main(argv=None):
         'fp32, pil, stats every batch (today)':      dict(act='relu'),
         'bf16, pil, stats every batch':              dict(act='relu', precision='bf16'),
         'bf16, tensor, stats every batch':           dict(act='relu', precision='bf16', pipeline='tensor'),
+        'bf16, pil, stats every 10th':               dict(act='relu', precision='bf16', stats_every=10),
         'bf16, tensor, stats every 10th':            dict(act='relu', precision='bf16', pipeline='tensor', stats_every=10),
         'fp32, tensor, stats every 10th':            dict(act='relu', pipeline='tensor', stats_every=10),
         'bf16, tensor, no stats, no guard':          dict(act='relu', precision='bf16', pipeline='tensor', bare=True),
         'LightRelu(16): bf16, tensor, every 10th':   dict(act='lightrelu(maxv=16)', precision='bf16', pipeline='tensor',
                                                           stats_every=10),
     }
+    if a.configs:
+        keep = [k for k in configs if any(w.strip() in k for w in a.configs.split(';'))]
+        if not keep: p.error(f"--configs matches none of {list(configs)}")
+        configs = {k: configs[k] for k in keep}
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
     print(f"{cpu}; {torch.get_num_threads()} threads; bf16 native: {bf16_native()}; torch {torch.__version__}")
     print(f"XResNet34 (course block), Imagenette 128 px, bs 64; {a.batches} batches x {a.rounds} interleaved rounds; "
@@ -86,13 +93,16 @@ def main(argv=None):
               f"{epoch[base_k] / epoch[k]:8.2f}")
     pairs = [('precision: bf16 over fp32 (PIL, every batch)', 'fp32, pil, stats every batch (today)', 'bf16, pil, stats every batch'),
              ('pipeline: tensor over pil (bf16, every batch)', 'bf16, pil, stats every batch', 'bf16, tensor, stats every batch'),
+             ('pipeline: tensor over pil (bf16, every 10th)', 'bf16, pil, stats every 10th', 'bf16, tensor, stats every 10th'),
              ('stats every 10th over every batch (bf16, tensor)', 'bf16, tensor, stats every batch', 'bf16, tensor, stats every 10th'),
              ('stats every 10th: cost over none (bf16, tensor)', 'bf16, tensor, no stats, no guard', 'bf16, tensor, stats every 10th'),
              ('bf16 over fp32 (tensor, every 10th)', 'fp32, tensor, stats every 10th', 'bf16, tensor, stats every 10th')]
     print("\nwhat each part buys (epoch time, before / after):")
-    for name, x, y in pairs: print(f"  {name:52} {epoch[x] / epoch[y]:.2f}x")
+    for name, x, y in pairs:
+        if x in epoch and y in epoch: print(f"  {name:52} {epoch[x] / epoch[y]:.2f}x")
     lr, re_ = 'LightRelu(16): bf16, tensor, every 10th', 'bf16, tensor, stats every 10th'
-    print(f"  {'LightRelu(16) / ReLU training step (bf16, tensor, every 10th)':52} {min(tr[lr]) / min(tr[re_]):.2f}")
+    if lr in tr and re_ in tr:
+        print(f"  {'LightRelu(16) / ReLU training step (bf16, tensor, every 10th)':52} {min(tr[lr]) / min(tr[re_]):.2f}")
     return 0
 
 

@@ -2,7 +2,7 @@
 # Issue 29: the thread's table at its own scale on two CPU cores, in bf16 with statistics on every 10th batch
 # (benchmarks/fast_path.py: 1.97x the float32 epoch on an AMD EPYC, about 35 minutes a 12-epoch run on free cores).
 # XResNet34, the course's notebook-11 recipe, 128 px, 12 epochs, the full Imagenette split; fastai's PIL pipeline
-# (the tensor pipeline bought 1.01x on the CPU). Resumable: finished runs are skipped, a stopped run continues from its
+# (the tensor pipeline was 0.90x PIL on the CPU). Resumable: finished runs are skipped, a stopped run continues from its
 # last finished epoch. Run it from a worktree pinned at the commit you mean to record.
 set -euo pipefail
 cd "$(dirname "$0")"

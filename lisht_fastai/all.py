@@ -8,8 +8,8 @@ __all__ = ['MODULES']
 # %% ../nbs/09_all.ipynb #1dc30402
 import importlib
 # the chapters in reading order, which is also the layering: each module imports only those before it
-MODULES = ('cpu_loops', 'kernels', 'activations', 'registry', 'guard', 'stats', 'plots', 'data', 'models', 'learner',
-           'distrib', 'runs', 'store', 'report', 'compare', 'cli')
+MODULES = ('cpu_loops', 'kernels', 'activations', 'registry', 'guard', 'stats', 'plots', 'data', 'tensor_data', 'models',
+           'learner', 'distrib', 'runs', 'store', 'report', 'compare', 'cli')
 from .cpu_loops import *
 from .kernels import *
 from .activations import *
@@ -18,6 +18,7 @@ from .guard import *
 from .stats import *
 from .plots import *
 from .data import *
+from .tensor_data import *
 from .models import *
 from .learner import *
 from .distrib import *

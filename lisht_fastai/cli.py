@@ -9,7 +9,8 @@ from pathlib import Path
 import pandas as pd, torch
 import matplotlib.pyplot as plt
 from .registry import *
-from .data import DATASETS, PIPELINES
+from .data import DATASETS
+from .tensor_data import PIPELINES
 from .models import XRESNETS
 from .distrib import is_rank0
 from .runs import *

@@ -4,8 +4,7 @@
 
 # %% ../nbs/02_data.ipynb #b1862a27
 from __future__ import annotations
-import os, gzip, pickle, random, hashlib, math, multiprocessing as mp
-from concurrent.futures import ProcessPoolExecutor
+import os, gzip, pickle, random, hashlib
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
@@ -14,22 +13,20 @@ from pathlib import Path
 import numpy as np, torch
 from PIL import Image
 from fastai.data.core import TfmdDL, DataLoaders
-from fastai.data.load import DataLoader
 from fastai.data.transforms import Category, Normalize, get_image_files, CategoryMap
 from fastai.data.block import DataBlock, CategoryBlock
 from fastai.data.external import untar_data, URLs
 from fasttransform import DisplayedTransform
-from fastai.torch_core import TensorCategory, TensorImage
+from fastai.torch_core import TensorCategory
 from fastai.vision.core import PILImage, TensorImageBW, imagenet_stats
 from fastai.vision.data import ImageBlock
 from fastai.vision.augment import RandomResizedCrop, FlipItem
 
 # %% auto #0
-__all__ = ['DATA_ENV', 'PIPELINES', 'DATASETS', 'IMAGENETTE_CLASSES', 'find_data', 'load_mnist', 'TensorItems', 'DecodeCategory',
-           'TensorDL', 'seed_dls', 'mnist_dls', 'UnreadableImageError', 'CheckedPILImage', 'stratified_subset',
+__all__ = ['DATA_ENV', 'DATASETS', 'IMAGENETTE_CLASSES', 'find_data', 'load_mnist', 'TensorItems', 'DecodeCategory', 'TensorDL',
+           'seed_dls', 'mnist_dls', 'UnreadableImageError', 'CheckedPILImage', 'stratified_subset',
            'image_folder_files', 'folder_fingerprint', 'image_folder_dls', 'check_headers', 'DataSource', 'data_source',
-           'check_imagenette', 'imagenette_dls', 'decoded_images', 'crop_mat', 'crop_boxes', 'crop_mats', 'valid_mats',
-           'TensorImageDL', 'tensor_folder_dls']
+           'check_imagenette', 'imagenette_path', 'imagenette_dls']
 
 # %% ../nbs/02_data.ipynb #13fe9891
 DATA_ENV = 'LISHT_DATA'
@@ -249,7 +246,6 @@ def stratified_subset(
     return sorted(keep)
 
 _LAYOUT = "train/<class>/<images> and val/<class>/<images> (or valid/<class>/<images>)"
-PIPELINES = ('pil', 'tensor')   # how image batches are made: fastai's PIL item transforms, or decoded tensors
 
 def image_folder_files(
     path, # an image folder: train/<class>/<images> and val/<class>/<images> (or valid/)
@@ -310,19 +306,13 @@ def image_folder_dls(
     device=None,       # device of the batches
     label_names=None,  # class folder name -> label (e.g. IMAGENETTE_CLASSES); None: the folder names
     fingerprint=None,  # the folder_fingerprint it must have (a planned run's); None: no check
-    pipeline='pil',    # 'pil': fastai's item transforms on PIL images; 'tensor': decoded once (tensor_folder_dls)
 ):
     "`DataLoaders` for an image folder at `size` px: random crops and flips to train, ImageNet's statistics."
-    if pipeline not in PIPELINES: raise ValueError(f"unknown pipeline {pipeline!r}; accepted: "
-                                                   f"{', '.join(map(repr, PIPELINES))}")
     root = Path(path).expanduser()
     valid, files = image_folder_files(root)
     if fingerprint is not None and (now := folder_fingerprint(root, files)) != fingerprint:
         raise ValueError(f"{root} changed since its runs were planned (fingerprint {now}, the run's {fingerprint}): "
                          f"start the comparison again to plan runs on the folder as it is now")
-    if pipeline == 'tensor':
-        return tensor_folder_dls(root, size=size, bs=64 if bs is None else bs, subset=subset, seed=seed,
-                                 min_scale=min_scale, device=device, label_names=label_names)
     items = files if subset is None else stratified_subset(files, subset, seed)
     top = [f.relative_to(root).parts[0] for f in items]
     n = top.count('train'); bs = min(64, n) if bs is None else bs
@@ -399,6 +389,15 @@ def check_imagenette(
                                             f"{tr}, val has {va}")
     return tr
 
+def imagenette_path(
+    path=None, # an Imagenette folder (fastai's layout) or one holding it; None: find_data's search
+):
+    "The Imagenette folder: `path`, `$LISHT_DATA`, `../shared/data` or fastai's download; its layout checked."
+    p = find_data(['imagenette2-160', 'imagenette2-224', 'imagenette2-320', 'imagenette2'], path, URLs.IMAGENETTE_160,
+                  'Imagenette')
+    check_imagenette(p)
+    return p
+
 def imagenette_dls(
     size=128,          # image side in pixels
     path=None,         # an Imagenette folder (fastai's layout) or one holding it; None: find_data's search
@@ -409,151 +408,7 @@ def imagenette_dls(
     num_workers=None,  # DataLoader workers; None: fastai's default
     device=None,       # device of the batches
     label_names=True,  # decode labels as names (tench, ...) rather than WordNet ids
-    pipeline='pil',    # 'pil' (fastai's item transforms) or 'tensor' (decoded once: tensor_folder_dls)
 ):
     "Imagenette `DataLoaders` at `size` px, from `path`, `$LISHT_DATA`, `../shared/data` or fastai's download."
-    names = ['imagenette2-160', 'imagenette2-224', 'imagenette2-320', 'imagenette2']
-    p = find_data(names, path, URLs.IMAGENETTE_160, 'Imagenette')
-    check_imagenette(p)
-    return image_folder_dls(p, size=size, bs=bs, subset=subset, seed=seed, min_scale=min_scale, num_workers=num_workers,
-                            device=device, label_names=IMAGENETTE_CLASSES if label_names else None, pipeline=pipeline)
-
-# %% ../nbs/02_data.ipynb #ea8cd6fe
-def _decode_chunk(args):
-    "Decode image files into one uint8 array (n, 3, px, px), squashed to a square: a worker's share."
-    fs, px = args
-    out = np.empty((len(fs), 3, px, px), np.uint8)
-    for i, f in enumerate(fs):
-        try:
-            with Image.open(f) as im0: im = im0.convert('RGB')
-        except Exception as e: raise UnreadableImageError(f"cannot read image {f}: {type(e).__name__}: {e}") from None
-        if im.size != (px, px): im = im.resize((px, px), Image.BICUBIC)
-        out[i] = np.asarray(im).transpose(2, 0, 1)
-    return out
-
-def decoded_images(
-    path,             # an image folder: train/<class>/<images> and val/<class>/<images> (or valid/)
-    px,               # the side, in pixels, of the square each image is decoded to
-    cache_dir=None,   # where the decoded tensor is kept; None: ~/.cache/lisht_fastai
-    workers=None,     # decoding processes; None: every core
-):
-    "Every image of `path` decoded once to uint8 `x` (N,3,px,px) with `files`, `classes`; cached by fingerprint and px."
-    root = Path(path).expanduser()
-    _, files = image_folder_files(root)
-    cache_dir = Path(cache_dir or Path.home() / '.cache' / 'lisht_fastai')
-    cache = cache_dir / f"decoded_{folder_fingerprint(root, files)}_{px}px.pt"
-    rel = [Path(f).relative_to(root).as_posix() for f in files]
-    if cache.exists():
-        d = torch.load(cache, weights_only=True, mmap=True)
-        if d['files'] == rel: return d
-    chunks = [(files[i:i + 64], px) for i in range(0, len(files), 64)]
-    n = workers or os.cpu_count() or 1
-    if n > 1 and len(chunks) > 1:
-        with ProcessPoolExecutor(n, mp_context=mp.get_context('fork')) as ex:
-            x = np.concatenate(list(ex.map(_decode_chunk, chunks)))
-    else: x = np.concatenate([_decode_chunk(c) for c in chunks])
-    classes = sorted({Path(r).parts[1] for r in rel})
-    d = dict(x=torch.from_numpy(x), files=rel, classes=classes)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    tmp = cache.with_name(cache.name + f'.tmp{os.getpid()}')
-    torch.save(d, tmp); os.replace(tmp, cache)          # a kill mid-save leaves no half-written cache
-    return d
-
-# %% ../nbs/02_data.ipynb #a94f3b0d
-def crop_mat(left, top, nw, nh, w, h, flip):
-    "(n,2,3) matrices that take pixels [top, top+nh) x [left, left+nw) of an (h,w) image (mirrored where `flip`)."
-    m = torch.zeros(len(left), 2, 3, dtype=torch.float64)
-    m[:, 0, 0] = (nw - 1) / (w - 1) * torch.where(flip, -1., 1.)
-    m[:, 1, 1] = (nh - 1) / (h - 1)
-    m[:, 0, 2], m[:, 1, 2] = (2 * left + nw - 1) / (w - 1) - 1, (2 * top + nh - 1) / (h - 1) - 1
-    return m.float()
-
-def crop_boxes(n, h, w, gen, min_scale=0.35, ratio=(3/4, 4/3)):
-    "fastai's RandomResizedCrop draw for `n` images of (h,w): (left, top, width, height), each (n,) float64."
-    area = (torch.rand(n, 10, generator=gen, dtype=torch.float64) * (1 - min_scale) + min_scale) * w * h
-    lr = math.log(ratio[0]), math.log(ratio[1])
-    r = torch.exp(torch.rand(n, 10, generator=gen, dtype=torch.float64) * (lr[1] - lr[0]) + lr[0])
-    nw, nh = torch.round(torch.sqrt(area * r)), torch.round(torch.sqrt(area / r))
-    ok = (nw <= w) & (nh <= h)
-    first, found, ar = ok.double().argmax(1), ok.any(1), torch.arange(n)
-    fw, fh = (w, int(w / ratio[0])) if w / h < ratio[0] else (int(h * ratio[1]), h) if w / h > ratio[1] else (w, h)
-    nw, nh = torch.where(found, nw[ar, first], float(fw)), torch.where(found, nh[ar, first], float(fh))
-    u = torch.rand(n, 2, generator=gen, dtype=torch.float64)
-    left = torch.where(found, torch.floor(u[:, 0] * (w - nw + 1)), torch.floor((w - nw) / 2))
-    top = torch.where(found, torch.floor(u[:, 1] * (h - nh + 1)), torch.floor((h - nh) / 2))
-    return left, top, nw, nh
-
-def crop_mats(n, h, w, gen, min_scale=0.35, ratio=(3/4, 4/3), flip_p=0.5):
-    "(n,2,3) affine matrices: fastai's RandomResizedCrop draw per image, and a flip with probability `flip_p`."
-    return crop_mat(*crop_boxes(n, h, w, gen, min_scale, ratio), w, h, torch.rand(n, generator=gen) < flip_p)
-
-def valid_mats(n, size, val_xtra=0.14):
-    "fastai's validation crop (resize to size+xtra, centre-crop size) as (n,2,3) matrices."
-    xtra = math.ceil(size * val_xtra / 8) * 8
-    z = (size - 1) / (size + xtra - 1)
-    return torch.tensor([[z, 0., 0.], [0., z, 0.]]).repeat(n, 1, 1)
-
-# %% ../nbs/02_data.ipynb #c4581b36
-class TensorImageDL(DataLoader):
-    "Batches sliced from uint8 images (N,3,H,W) on their device, then cropped, flipped and normalised there."
-    def __init__(self,
-        x, y,            # uint8 images (N,3,H,W) and their labels (N,), on the device that should do the work
-        size,            # output side in pixels
-        train,           # training (random crops and flips, shuffled) or validation (centre crop)
-        bs, vocab,       # batch size; class names
-        min_scale=0.35,  # RandomResizedCrop's min_scale
-        channels_last=False, # return channels_last batches
-    ):
-        super().__init__(bs=bs, shuffle=train, drop_last=train, indexed=True, n=len(x), device=x.device)
-        self.x, self.y, self.size, self.train, self.min_scale, self.cl = x, y, size, train, min_scale, channels_last
-        self.vocab, self.c = CategoryMap(list(vocab), sort=False), len(vocab)
-        self.mean, self.std = [torch.tensor(s, device=x.device).view(1, 3, 1, 1) for s in imagenet_stats]
-
-    def create_batches(self, samps):
-        gen = torch.Generator().manual_seed(self.rng.getrandbits(63))    # this epoch's crops, from the loader's rng
-        for idx in self.chunkify(samps):
-            i = torch.as_tensor(idx).to(self.x.device, non_blocking=True)
-            yield self.augment(self.x[i].float().div_(255), gen), TensorCategory(self.y[i])
-
-    def augment(self, xb, gen):
-        "Crop and flip (training) or centre-crop (validation) `xb` to `size`, then normalise."
-        n, _, h, w = xb.shape
-        m = crop_mats(n, h, w, gen, self.min_scale) if self.train else valid_mats(n, self.size)
-        xb = TensorImage(xb).affine_coord(m.to(xb.device), sz=self.size).as_subclass(torch.Tensor)
-        xb = TensorImage((xb - self.mean) / self.std)
-        return xb.contiguous(memory_format=torch.channels_last) if self.cl else xb
-
-# %% ../nbs/02_data.ipynb #a0f6c0ee
-def tensor_folder_dls(
-    path,              # an image folder: train/<class>/<images> and val/<class>/<images> (or valid/)
-    size=128,          # image side in pixels
-    bs=64,             # batch size
-    subset=None,       # fraction of the images, stratified per split and class; None: all
-    seed=0,            # seed of the subset, the order and the crops
-    min_scale=0.35,    # RandomResizedCrop's min_scale
-    device=None,       # where the images live and are augmented; None: the CPU
-    label_names=None,  # class folder name -> label; None: the folder names
-    src_px=None,       # side of the decoded squares; None: 1.75 x size, rounded up to 8 (224 for 128)
-    cache_dir=None,    # where the decoded images are cached
-):
-    "`DataLoaders` for an image folder from its images decoded once (`decoded_images`): crops and flips on tensors."
-    root = Path(path).expanduser()
-    src_px = src_px or math.ceil(size * 1.75 / 8) * 8
-    d = decoded_images(root, src_px, cache_dir)
-    files = [root / f for f in d['files']]
-    keep = set(stratified_subset(files, subset, seed)) if subset is not None else None
-    split = [Path(f).parts[0] for f in d['files']]
-    names = dict(label_names or {})
-    vocab = [names.get(c, c) for c in d['classes']]
-    y = torch.tensor([d['classes'].index(Path(f).parts[1]) for f in d['files']])
-    def part(train):
-        idx = [i for i, (s, f) in enumerate(zip(split, files))
-               if (s == 'train') == train and (keep is None or f in keep)]
-        return d['x'][idx].to(device or 'cpu'), y[idx].to(device or 'cpu')
-    (xt, yt), (xv, yv) = part(True), part(False)
-    if len(xt) < bs: raise ValueError(f"{root}: {len(xt)} training images, fewer than bs={bs}: an incomplete last "
-                                      f"batch is dropped, so nothing would train")
-    dls = DataLoaders(TensorImageDL(xt, yt, size, True, bs, vocab, min_scale),
-                      TensorImageDL(xv, yv, size, False, 2 * bs, vocab, min_scale), path=root, device=device)
-    dls.c = len(vocab)
-    return seed_dls(dls, seed)
+    return image_folder_dls(imagenette_path(path), size=size, bs=bs, subset=subset, seed=seed, min_scale=min_scale,
+                            num_workers=num_workers, device=device, label_names=IMAGENETTE_CLASSES if label_names else None)

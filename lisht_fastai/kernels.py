@@ -71,10 +71,13 @@ def _tanh_rational(x):
 def _lisht_fwd(x, p):                        # p: sub, maxv
     xf = x.float()
     return torch.minimum(xf * _tanh_rational(xf) - p[0], p[1]).to(x.dtype)
-def _lisht_bwd(x, grad, p):
-    xf = x.float(); t = _tanh_rational(xf); a = xf.abs()
-    e = torch.exp(-2 * a); r = 1 / (1 + e); th = (1 - e) * r      # sech^2 = 4e r^2, tanh|x| = (1-e) r (see above)
-    d = torch.where(a > 0.55, torch.where(xf < 0, -th, th), t) + xf.clamp(-64., 64.) * (4 * e * r * r)
+def _lisht_bwd(x, grad, p):   # the CPU loops' arithmetic (cpu_loops.lisht_d): a polynomial near 0, exp beyond
+    xf = x.float(); t = _tanh_rational(xf); a = xf.abs(); u = xf * xf
+    poly = (((((-0.08518505867478278 * u + 0.21503882439827493) * u - 0.4314478017554816) * u + 0.7999888788429496)
+             * u - 1.3333331805128188) * u + 1.9999999996572149)         # (tanh x + x sech^2 x) / x for |x| <= 0.4
+    e = torch.exp(-2 * a); r = 1 / (1 + e)                                # sech^2 = 4e r^2, tanh|x| = (1-e) r
+    big = r * (4 * a.clamp_max(64.) * e * r + (1 - e))
+    d = torch.where(a > 0.4, torch.where(xf < 0, -big, big), xf * poly)
     return torch.where(xf * t - p[0] > p[1], 0., d * grad.float()).to(x.dtype)
 
 def _ftswish_fwd(x, p):   # p: threshold. `x <= 0` rather than `x > 0`: a NaN input gives NaN, as in the plain form

@@ -19,7 +19,9 @@ from fastai.torch_core import num_distrib, set_seed
 import lisht_fastai
 from .registry import *
 from fastai.data.core import DataLoaders
-from .data import (mnist_dls, imagenette_dls, image_folder_dls, seed_dls, data_source, PIPELINES)
+from .data import (mnist_dls, imagenette_dls, image_folder_dls, imagenette_path, seed_dls, data_source,
+                               IMAGENETTE_CLASSES)
+from .tensor_data import tensor_folder_dls, PIPELINES
 from .learner import lisht_learner, suggested_lr
 from .models import xresnet_for
 from .guard import NonFiniteError
@@ -270,6 +272,11 @@ def course_sched(lr_max):
 def _run_dls(cfg, data_path, num_workers, data_fn):
     "The DataLoaders of `cfg`: its data set, its image folder (as fingerprinted when planned) or its data function."
     if cfg.data == 'mnist': return mnist_dls(data_path, bs=cfg.bs, seed=cfg.seed)
+    if cfg.pipeline == 'tensor':           # decoded once, crops on tensors (an image folder or Imagenette)
+        folder = cfg.data == 'folder'
+        return tensor_folder_dls(cfg.source if folder else imagenette_path(data_path), size=cfg.size, bs=cfg.bs,
+                                 subset=cfg.subset, seed=cfg.seed, label_names=None if folder else IMAGENETTE_CLASSES,
+                                 fingerprint=cfg.fingerprint)
     if cfg.data == 'imagenette': return imagenette_dls(size=cfg.size, path=data_path, bs=cfg.bs, subset=cfg.subset,
                                                        seed=cfg.seed, num_workers=num_workers)
     if cfg.data == 'folder': return image_folder_dls(cfg.source, size=cfg.size, bs=cfg.bs, subset=cfg.subset,
