@@ -19,7 +19,8 @@ import argparse, os, platform, sys, time, warnings
 warnings.filterwarnings('ignore', category=FutureWarning)
 import torch
 from fastai.callback.core import Callback, CancelFitException, CancelValidException
-from lisht_fastai.runs import RunConfig, run_learner, seeded, bf16_native
+from lisht_fastai.runs import RunConfig, run_learner, seeded
+from lisht_fastai.learner import bf16_native
 
 TRAIN_BATCHES, VALID_BATCHES = 9469 // 64, -(-3925 // 128)
 

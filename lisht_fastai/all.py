@@ -8,8 +8,8 @@ __all__ = ['MODULES']
 # %% ../nbs/09_all.ipynb #1dc30402
 import importlib
 # the chapters in reading order, which is also the layering: each module imports only those before it
-MODULES = ('cpu_loops', 'kernels', 'activations', 'registry', 'guard', 'stats', 'plots', 'data', 'tensor_data', 'models',
-           'learner', 'distrib', 'runs', 'store', 'report', 'compare', 'cli')
+MODULES = ('cpu_loops', 'kernels', 'activations', 'registry', 'guard', 'stats', 'plots', 'data', 'tensor_data',
+           'models', 'learner', 'distrib', 'runs', 'store', 'report', 'compare', 'cli')
 from .cpu_loops import *
 from .kernels import *
 from .activations import *

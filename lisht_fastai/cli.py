@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 from .registry import *
 from .data import DATASETS
 from .tensor_data import PIPELINES
+from .learner import bf16_native
 from .models import XRESNETS
 from .distrib import is_rank0
 from .runs import *

@@ -334,8 +334,7 @@ def check_headers(
 ):
     "Open every image's header (cheap: PIL reads no pixels yet): an unreadable one raises `UnreadableImageError`."
     for f in files:
-        try:
-            with Image.open(f) as im: im.size
+        try: Image.open(f).close()
         except Exception as e: raise UnreadableImageError(f"cannot read image {f}: {type(e).__name__}: {e}") from None
 
 @dataclass(frozen=True)
@@ -393,10 +392,8 @@ def imagenette_path(
     path=None, # an Imagenette folder (fastai's layout) or one holding it; None: find_data's search
 ):
     "The Imagenette folder: `path`, `$LISHT_DATA`, `../shared/data` or fastai's download; its layout checked."
-    p = find_data(['imagenette2-160', 'imagenette2-224', 'imagenette2-320', 'imagenette2'], path, URLs.IMAGENETTE_160,
-                  'Imagenette')
-    check_imagenette(p)
-    return p
+    p = find_data([f'imagenette2{s}' for s in ('-160', '-224', '-320', '')], path, URLs.IMAGENETTE_160, 'Imagenette')
+    check_imagenette(p); return p
 
 def imagenette_dls(
     size=128,          # image side in pixels
@@ -410,5 +407,6 @@ def imagenette_dls(
     label_names=True,  # decode labels as names (tench, ...) rather than WordNet ids
 ):
     "Imagenette `DataLoaders` at `size` px, from `path`, `$LISHT_DATA`, `../shared/data` or fastai's download."
+    names = IMAGENETTE_CLASSES if label_names else None
     return image_folder_dls(imagenette_path(path), size=size, bs=bs, subset=subset, seed=seed, min_scale=min_scale,
-                            num_workers=num_workers, device=device, label_names=IMAGENETTE_CLASSES if label_names else None)
+                            num_workers=num_workers, device=device, label_names=names)

@@ -23,8 +23,8 @@ from .guard import NaNGuard, GuardedLearner, on_fit_error
 from .models import nb06_cnn, xresnet, xresnet_for, XRESNETS
 
 # %% auto #0
-__all__ = ['BASE_LR', 'SUGGESTED_LR', 'FlushDenormals', 'suggested_lr', 'ChannelsLastBatch', 'DeviceMixedPrecision',
-           'LishtLearner', 'lisht_learner']
+__all__ = ['BASE_LR', 'SUGGESTED_LR', 'FlushDenormals', 'suggested_lr', 'bf16_native', 'ChannelsLastBatch',
+           'DeviceMixedPrecision', 'LishtLearner', 'lisht_learner']
 
 # %% ../nbs/04_learner.ipynb #d7316c88
 class FlushDenormals(Callback):
@@ -61,8 +61,22 @@ def suggested_lr(
 SUGGESTED_LR = {fam: {e.name: suggested_lr(e.name, fam) for e in ACTS.values()} for fam in BASE_LR}   # to read
 
 # %% ../nbs/04_learner.ipynb #0c67abcf
+def _cpu_flags():
+    try: return set(next(l.split(':', 1)[1].split() for l in open('/proc/cpuinfo') if l.startswith('flags')))
+    except (OSError, StopIteration): return set()
+
+def bf16_native(
+    device=None, # a device; None: the CPU
+):
+    "True where `device` computes bfloat16 natively: a CUDA GPU that supports it, a CPU with AMX-BF16 or AVX512-BF16."
+    dev = torch.device(device) if device is not None else torch.device('cpu')
+    if dev.type == 'cuda': return bool(torch.cuda.is_bf16_supported())
+    if dev.type != 'cpu': return None
+    return bool({'amx_bf16', 'avx512_bf16'} & _cpu_flags())
+
 class ChannelsLastBatch(ChannelsLast):
     "fastai's `ChannelsLast` (the model in channels_last) that also hands the model its image batches in that format."
+    def __init__(self): super().__init__()
     def before_batch(self):
         self.learn.xb = tuple(x.contiguous(memory_format=torch.channels_last) if torch.is_tensor(x) and x.ndim == 4
                               else x for x in self.xb)

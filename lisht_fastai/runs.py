@@ -22,15 +22,15 @@ from fastai.data.core import DataLoaders
 from .data import (mnist_dls, imagenette_dls, image_folder_dls, imagenette_path, seed_dls, data_source,
                                IMAGENETTE_CLASSES)
 from .tensor_data import tensor_folder_dls, PIPELINES
-from .learner import lisht_learner, suggested_lr
+from .learner import lisht_learner, suggested_lr, bf16_native
 from .models import xresnet_for
 from .guard import NonFiniteError
 from .distrib import distrib_ctx
 
 # %% auto #0
 __all__ = ['COURSE_BASE_LR', 'COURSE_LR', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'DEFAULT_SIZE', 'PRECISIONS', 'RESULTS_VERSION',
-           'CHECKPOINT_VERSION', 'RunConfig', 'kernel_version', 'seeded', 'bf16_native', 'run_env', 'EpochLog',
-           'course_sched', 'run_learner', 'rng_states', 'set_rng_states', 'Checkpoint', 'run_identity', 'run_one']
+           'CHECKPOINT_VERSION', 'RunConfig', 'kernel_version', 'seeded', 'run_env', 'EpochLog', 'course_sched',
+           'run_learner', 'rng_states', 'set_rng_states', 'Checkpoint', 'run_identity', 'run_one']
 
 # %% ../nbs/05a_runs.ipynb #376ef1c8
 COURSE_BASE_LR = 0.9     # the course's notebook-6 rate (plain SGD), ReLU's; an activation gets it times its lr_factor
@@ -123,10 +123,8 @@ class RunConfig:
             bs = _positive('bs', min(DEFAULT_BS[data], n) if bs is None else bs, int)
             if bs > n: raise ValueError(f"bs {bs} is more than the {n} training images in {src.source}: fastai drops "
                                         f"an incomplete last batch, so nothing would train; pass bs={n} or less")
-        if precision not in PRECISIONS: raise ValueError(f"unknown precision {precision!r}; accepted: "
-                                                         f"{', '.join(map(repr, PRECISIONS))}")
-        if pipeline is not None and pipeline not in PIPELINES:
-            raise ValueError(f"unknown pipeline {pipeline!r}; accepted: {', '.join(map(repr, PIPELINES))}")
+        for k, v, ok in (('precision', precision, PRECISIONS), ('pipeline', pipeline or 'pil', PIPELINES)):
+            if v not in ok: raise ValueError(f"unknown {k} {v!r}; accepted: {', '.join(map(repr, ok))}")
         if pipeline == 'tensor' and data not in ('imagenette', 'folder'):
             raise ValueError(f"pipeline='tensor' decodes an image folder once; {data!r} data has its own loaders")
         stats_every = _positive('stats_every', stats_every, int)
@@ -220,19 +218,6 @@ _GIT = _git_commit()   # read once, when the code is imported: a checkout during
 def _cpu_name():
     try: return next(l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name'))
     except (OSError, StopIteration): return platform.processor() or platform.machine()
-
-def _cpu_flags():
-    try: return set(next(l.split(':', 1)[1].split() for l in open('/proc/cpuinfo') if l.startswith('flags')))
-    except (OSError, StopIteration): return set()
-
-def bf16_native(
-    device=None, # a device; None: the CPU
-):
-    "True where `device` computes bfloat16 natively: a CUDA GPU that supports it, a CPU with AMX-BF16 or AVX512-BF16."
-    dev = torch.device(device) if device is not None else torch.device('cpu')
-    if dev.type == 'cuda': return bool(torch.cuda.is_bf16_supported())
-    if dev.type != 'cpu': return None
-    return bool({'amx_bf16', 'avx512_bf16'} & _cpu_flags())
 
 def run_env(
     dls=None,     # the run's DataLoaders (for the worker count)
