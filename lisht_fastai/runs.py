@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np, torch
 import fastai
 from fastai.callback.core import Callback
-from fastcore.basics import store_attr
+from fastcore.basics import store_attr, patch
 from fastai.callback.schedule import ParamScheduler, combine_scheds, SchedCos
 from fastai.optimizer import SGD, Adam
 from functools import partial
@@ -50,6 +50,14 @@ def _positive(name, v, kind=float, allow_none=False):
     if kind is int: ok = ok and float(v).is_integer()
     if not ok: raise ValueError(f"{name} must be a positive {'whole ' if kind is int else ''}number, got {v!r}")
     return kind(v)
+
+def _check_speed(data, precision, pipeline, stats_every):
+    "Check the options that make a run cheaper (precision, pipeline, stats_every); return stats_every as an int."
+    for k, v, ok in (('precision', precision, PRECISIONS), ('pipeline', pipeline or 'pil', PIPELINES)):
+        if v not in ok: raise ValueError(f"unknown {k} {v!r}; accepted: {', '.join(map(repr, ok))}")
+    if pipeline == 'tensor' and data not in ('imagenette', 'folder'):
+        raise ValueError(f"pipeline='tensor' decodes an image folder once; {data!r} data has its own loaders")
+    return _positive('stats_every', stats_every, int)
 
 @dataclass(frozen=True)
 class RunConfig:
@@ -123,11 +131,7 @@ class RunConfig:
             bs = _positive('bs', min(DEFAULT_BS[data], n) if bs is None else bs, int)
             if bs > n: raise ValueError(f"bs {bs} is more than the {n} training images in {src.source}: fastai drops "
                                         f"an incomplete last batch, so nothing would train; pass bs={n} or less")
-        for k, v, ok in (('precision', precision, PRECISIONS), ('pipeline', pipeline or 'pil', PIPELINES)):
-            if v not in ok: raise ValueError(f"unknown {k} {v!r}; accepted: {', '.join(map(repr, ok))}")
-        if pipeline == 'tensor' and data not in ('imagenette', 'folder'):
-            raise ValueError(f"pipeline='tensor' decodes an image folder once; {data!r} data has its own loaders")
-        stats_every = _positive('stats_every', stats_every, int)
+        stats_every = _check_speed(data, precision, pipeline, stats_every)
         if lr is None: lr = (suggested_lr(spec, arch) if recipe == 'fastai'
                              else NB11_LR if recipe == 'nb11' else COURSE_BASE_LR * spec.lr_factor)
         cfg = cls(data=data, recipe=recipe, act=name, act_kwargs=tuple(sorted(kw.items())), seed=int(seed),
@@ -156,14 +160,15 @@ class RunConfig:
                 if not (k in _DEFAULTS and v == _DEFAULTS[k])}
     @property
     def key(self): return json.dumps(self.as_dict(), sort_keys=True)
-    @classmethod
-    def from_dict(cls, d):
-        "The config of a stored record (`as_dict`'s inverse)."
-        names = {f.name for f in fields(cls)}
-        if not names - set(_OPTIONAL) <= set(d) <= names:
-            raise ValueError(f"not a RunConfig: has {sorted(d)}, needs {sorted(names - set(_OPTIONAL))} (and may have "
-                             f"{list(_OPTIONAL)})")
-        return cls(**{**d, 'act_kwargs': tuple(sorted(d['act_kwargs'].items()))})
+
+@patch(cls_method=True)
+def from_dict(cls:RunConfig, d):
+    "The config of a stored record (`as_dict`'s inverse)."
+    names = {f.name for f in fields(cls)}
+    if not names - set(_OPTIONAL) <= set(d) <= names:
+        raise ValueError(f"not a RunConfig: has {sorted(d)}, needs {sorted(names - set(_OPTIONAL))} (and may have "
+                         f"{list(_OPTIONAL)})")
+    return cls(**{**d, 'act_kwargs': tuple(sorted(d['act_kwargs'].items()))})
 
 # %% ../nbs/05a_runs.ipynb #b2c0e002
 import inspect
