@@ -42,12 +42,13 @@ def decoded_images(
     px,               # the side, in pixels, of the square each image is decoded to
     cache_dir=None,   # where the decoded tensor is kept; None: ~/.cache/lisht_fastai
     workers=None,     # decoding processes; None: every core
+    fingerprint=None, # the folder's folder_fingerprint, if the caller has it (it reads every image's bytes)
 ):
     "Every image of `path` decoded once to uint8 `x` (N,3,px,px) with `files`, `classes`; cached by fingerprint and px."
     root = Path(path).expanduser()
     _, files = image_folder_files(root)
     cache_dir = Path(cache_dir or Path.home() / '.cache' / 'lisht_fastai')
-    cache = cache_dir / f"decoded_{folder_fingerprint(root, files)}_{px}px.pt"
+    cache = cache_dir / f"decoded_{fingerprint or folder_fingerprint(root, files)}_{px}px.pt"
     rel = [Path(f).relative_to(root).as_posix() for f in files]
     if cache.exists():
         d = torch.load(cache, weights_only=True, mmap=True)
@@ -174,11 +175,12 @@ def tensor_folder_dls(
 ):
     "`DataLoaders` for an image folder from its images decoded once (`decoded_images`): crops and flips on tensors."
     root = Path(path).expanduser()
-    if fingerprint is not None and (now := folder_fingerprint(root)) != fingerprint:
+    now = folder_fingerprint(root)                       # once: decoded_images keys its cache by it too
+    if fingerprint is not None and now != fingerprint:
         raise ValueError(f"{root} changed since its runs were planned (fingerprint {now}, the run's {fingerprint}): "
                          f"start the comparison again to plan runs on the folder as it is now")
     src_px = src_px or math.ceil(size * 1.75 / 8) * 8
-    d = decoded_images(root, src_px, cache_dir)
+    d = decoded_images(root, src_px, cache_dir, fingerprint=now)
     files = [root / f for f in d['files']]
     keep = set(stratified_subset(files, subset, seed)) if subset is not None else None
     split = [Path(f).parts[0] for f in d['files']]
