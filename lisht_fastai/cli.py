@@ -4,9 +4,9 @@
 
 # %% ../nbs/05e_cli.ipynb #d63405f2
 from __future__ import annotations
-import math, os, sys, argparse
+import math, os, sys, argparse, textwrap
 from pathlib import Path
-import pandas as pd, torch
+import torch
 import matplotlib.pyplot as plt
 from .registry import *
 from .data import DATASETS
@@ -129,14 +129,13 @@ def main(argv=None):
             + (f", {c.precision}" if c.precision != 'fp32' else '')
             + (f", {c.pipeline} pipeline" if c.pipeline != 'pil' else '')
             + (f", statistics every {c.stats_every} batches" if c.stats_every != 1 else ''))
-    print(f"\n{what}, seeds 0..{a.seeds - 1}: final valid accuracy\n")
-    with pd.option_context('display.width', 200, 'display.max_columns', 20): print(format_table(results_table(runs)))
-    print('\n' + '\n'.join(table_notes(runs)))
+    print('\n' + textwrap.fill(f"{what}, seeds 0..{a.seeds - 1}: final valid accuracy", 100, break_on_hyphens=False)
+          + '\n')
+    print(table_text(runs, width=100))
     print(f"results: {ResultsStore(a.out).path}")
     if a.plot:
         import matplotlib; matplotlib.use('Agg')
         fig, axs = plt.subplots(1, 2, figsize=(12, 4)); plot_curves(runs, ax=axs[0]); plot_final_stats(runs, ax=axs[1])
-        Path(a.plot).parent.mkdir(parents=True, exist_ok=True)
         Path(a.plot).parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(a.plot, dpi=100, bbox_inches='tight'); print(f"plot saved to {a.plot}")
     return 0

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00a_kernels.ipynb #27bfdce5
 from __future__ import annotations
-import os, math, contextlib, logging, warnings, hashlib, collections
+import os, math, contextlib, logging, warnings, hashlib, collections, types
 import numpy as np
 import torch, torch.nn.functional as F
 from torch.autograd import Function
@@ -163,7 +163,7 @@ def _use_compiled(x):
 def _quiet_torch_logs(record):
     "Drop dynamo's line on a kernel's recompile limit: this module says it better (cpu_loops drops the CUDA note)."
     msg = record.getMessage()
-    return not ('hit config.' in msg and any(f"'{f.__name__}'" in msg for f in _kernels['compiled']))
+    return not ('hit config.' in msg and any(f"'{f.__name__}'" in msg for f, _ in _kernels['compiled']))
 
 def _backend(gm, example_inputs, **kwargs):
     "Inductor, counting the versions it builds."
@@ -178,13 +178,20 @@ def _start_autograd_engine():
             t = torch.zeros((), requires_grad=True); torch.autograd.grad(t * 1., t)
     except RuntimeError: pass   # only forked children need it: never a reason not to compile
 
-def _compiled(fn):
-    k = _kernels['compiled'].get(fn)
+def _state(x):
+    "The global state a compiled version is guarded on that no call can leave out (see \"One compiled version\")."
+    return (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
+            torch.is_deterministic_algorithms_warn_only_enabled(), torch.get_default_dtype(), x.is_inference())
+
+def _compiled(fn, state):
+    "`fn` compiled for one global `state`: a copy of its code of its own, so each state has its own versions."
+    k = _kernels['compiled'].get((fn, state))
     if k is None:
         if not _kernels['compiled']:
             _start_autograd_engine()
             logging.getLogger('torch._dynamo.convert_frame').addFilter(_quiet_torch_logs)
-        k = _kernels['compiled'][fn] = torch.compile(fn, dynamic=True, fullgraph=True, backend=_backend)
+        copy = types.FunctionType(fn.__code__.replace(), fn.__globals__, fn.__name__, fn.__defaults__)
+        k = _kernels['compiled'][(fn, state)] = torch.compile(copy, dynamic=True, fullgraph=True, backend=_backend)
     return k
 
 # %% ../nbs/00a_kernels.ipynb #f353f913
@@ -224,8 +231,10 @@ def _run_compiled(fn, vals, x, grad):
         if grad.stride() != x.stride() or grad.dtype != x.dtype: grad = torch.empty_like(x).copy_(grad)
         args.append(_flat(grad))
     args.append(_params(vals, x.device))
-    k, dev = _compiled(fn), x.device.type
-    with torch._C.DisableTorchFunctionSubclass():   # the state a subclass's backward runs in: one version for both
+    k, dev = _compiled(fn, _state(x)), x.device.type
+    # inference mode (a plain tensor's guards differ in it), autocast and torch-function subclasses off: the state a
+    # subclass's backward runs in, so that none of them makes a version
+    with torch.inference_mode(x.is_inference()), torch._C.DisableTorchFunctionSubclass():   # the state a subclass's backward runs in: one version for both
         if torch.is_autocast_enabled(dev) or torch.is_autocast_enabled('cpu'):
             with torch.autocast(dev, enabled=False), torch.autocast('cpu', enabled=False): y = k(*args)
         else: y = k(*args)
@@ -263,7 +272,8 @@ def _try_compiled(fn, key, vals, x, grad):
             _kernels['plain'].add(key)
             warnings.warn(f"lisht_fastai: torch.compile reached its limit of {torch._dynamo.config.recompile_limit} "
                           f"versions of the {fn.__name__} kernel, so {str(x.dtype)[6:]} tensors on {x.device} use "
-                          f"plain torch ops from now on; raise torch._dynamo.config.recompile_limit, or call "
+                          f"plain torch ops in this global state (thread count, deterministic algorithms, default "
+                          f"dtype, inference tensors) from now on; raise torch._dynamo.config.recompile_limit, or call "
                           f"set_kernels('eager') to skip compiling.")
             return None
         _kernels['mode'] = 'eager'
@@ -294,8 +304,8 @@ def _kernel(fn, eager, vals, x, grad=None):
     if _use_loops(fn, x):
         y = _run_loops(fn, vals, x, grad)
         if y is not None: return y
-    if _use_compiled(x) and (fn, x.dtype, x.device) not in _kernels['plain']:
-        y = _try_compiled(fn, (fn, x.dtype, x.device), vals, x, grad)
+    if _use_compiled(x) and (key := (fn, x.dtype, x.device, _state(x))) not in _kernels['plain']:
+        y = _try_compiled(fn, key, vals, x, grad)
         if y is not None: return y
     _stats['plain'] += 1
     return eager(*args, *vals)

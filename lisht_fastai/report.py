@@ -4,7 +4,7 @@
 
 # %% ../nbs/05c_report.ipynb #fbed1d10
 from __future__ import annotations
-import math, warnings
+import math, warnings, textwrap
 from dataclasses import fields
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -17,7 +17,7 @@ from .store import *
 # %% auto #0
 __all__ = ['ALPHA', 'MIN_TEST_N', 'MIN_CI_N', 'N_BOOT', 'BOOT_SEED', 'CANNOT_TELL', 'run_outcome', 'failure_ci',
            'prob_improvement', 'group_runs', 'row_stats', 'contrast', 'verdict', 'verdict_text', 'results_table',
-           'table_notes', 'format_table', 'load_results', 'plot_curves', 'plot_final_stats']
+           'table_notes', 'format_table', 'table_text', 'load_results', 'plot_curves', 'plot_final_stats']
 
 # %% ../nbs/05c_report.ipynb #a1c0e002
 ALPHA = 0.05        # a test decides when its p is below this
@@ -30,12 +30,14 @@ def run_outcome(
     r,                 # a run record
     collapse_acc=None, # a finished run at or below this accuracy collapsed; None: by its classes k, (k + 8) / 9k
 ):
-    "'trained', 'collapsed' (finished, no NaN, at or below `collapse_acc`) or 'diverged' (stopped by the NaN guard)."
-    if r['status'] == 'diverged': return 'diverged'
-    if r['status'] != 'ok': raise ValueError(f"unknown run status {r['status']!r}; accepted: 'ok', 'diverged'")
+    "'trained', 'collapsed' (finished at or below `collapse_acc`) or 'diverged' (stopped by the NaN guard, or NaN)."
+    if r['status'] not in ('ok', 'diverged'):
+        raise ValueError(f"unknown run status {r['status']!r}; accepted: 'ok', 'diverged'")
+    acc = r.get('final_accuracy')
+    if r['status'] == 'diverged' or acc is None or not math.isfinite(acc): return 'diverged'   # a NaN never trained
     k = r.get('n_classes') or 10                  # records made before n_classes: MNIST or Imagenette, 10 classes
     lim = collapse_acc if collapse_acc is not None else (k + 8) / (9 * k)   # a ninth of the way from chance to 100%
-    return 'collapsed' if r['final_accuracy'] <= lim else 'trained'
+    return 'collapsed' if acc <= lim else 'trained'
 
 def failure_ci(
     k,           # failed runs
@@ -120,6 +122,11 @@ def _wilcoxon(d):
     r = sps.rankdata(np.abs(nz))
     return float(sps.wilcoxon(d).pvalue), float(np.sign(r[nz > 0].sum() - r[nz < 0].sum()))
 
+def _pairs(ra, rb):
+    "Whether rows share enough seeds to be paired: at least `MIN_TEST_N`, and more than half the larger row's seeds."
+    sa, sb = ({r['config']['seed'] for r in rs} for rs in (ra, rb))
+    return len(sa & sb) >= MIN_TEST_N and 2 * len(sa & sb) > max(len(sa), len(sb))
+
 def contrast(
     ra,                # the runs of configuration A
     rb,                # the runs of configuration B
@@ -130,7 +137,7 @@ def contrast(
     na, nb = len(ra), len(rb)
     p_fail = sps.fisher_exact([[fa, na - fa], [fb, nb - fb]]).pvalue if min(na, nb) >= MIN_TEST_N else math.nan
     a, b = _trained(ra, collapse_acc), _trained(rb, collapse_acc)
-    paired = bool({r['config']['seed'] for r in ra} & {r['config']['seed'] for r in rb})
+    paired = _pairs(ra, rb)
     if paired: s = sorted(set(a) & set(b)); x, y = np.array([a[k] for k in s]), np.array([b[k] for k in s])
     else: x, y = np.array(list(a.values())), np.array(list(b.values()))
     x, y = x.astype(float), y.astype(float); n = len(x) if paired else (len(x), len(y))
@@ -222,19 +229,21 @@ def _on_kernels(r):
 def table_notes(
     runs,              # the runs behind a table
     collapse_acc=None, # as in results_table
+    baseline=None,     # as in results_table: the row the "vs" column compares with
 ):
-    "The legend of a results table (the test behind each column), and warnings when its runs mix versions or machines."
+    "The legend of a `format_table` (what each column holds, the test behind it), and warnings when runs mix versions."
     lim = f"{collapse_acc:.0%}" if collapse_acc is not None else \
           'chance + a ninth of the rest (20% with 10 classes, 56% with 2)'
-    notes = [f"diverged: stopped by the NaN guard; collapsed: finished, no NaN, accuracy <= {lim}; "
-             f"trained: the rest. failed %: collapsed + diverged, exact (Clopper-Pearson) 95% CI.",
-             f"accuracy % (trained): mean ± sd of the trained runs only; 95% CI: percentile bootstrap of that mean "
+    baseline = baseline or next(iter(group_runs(runs)))
+    notes = [f"ok: trained; coll: collapsed (finished, accuracy <= {lim}); div: diverged (stopped by the NaN guard, or "
+             f"no finite accuracy). fail %: coll + div, exact (Clopper-Pearson) 95% CI.",
+             f"acc %: mean ± sd of the trained runs only; acc CI: percentile bootstrap 95% CI of that mean "
              f"({N_BOOT} resamples, seed {BOOT_SEED}; none below {MIN_CI_N} runs).",
-             "vs <first row>: accuracy difference in points, over the seeds where both trained when the rows share "
-             "seeds (paired), else the difference of means; (95% bootstrap CI).",
-             f"p accuracy: Wilcoxon signed-rank over the seed pairs (W), else Mann-Whitney U (MW); none below "
+             f"vs 1st: accuracy difference in points from the first row, {baseline}: over the seeds where both "
+             f"trained when the rows share enough seeds (paired), else the difference of means; (95% bootstrap CI).",
+             f"p acc: Wilcoxon signed-rank over the seed pairs (W), else Mann-Whitney U (MW); none below "
              f"{MIN_TEST_N} pairs or runs. P(A>B): probability of improvement (rliable), ties 1/2, over seed pairs "
-             f"(paired) or all pairs of trained runs. p failures: Fisher's exact test on failed vs trained counts."]
+             f"(paired) or all pairs of trained runs. p fail: Fisher's exact test on failed vs trained counts."]
     for what, key in _ENV_KEYS:   # kernel versions: only of the runs whose activation uses them
         rs = [r for r in runs if _on_kernels(r)] if what == 'kernel versions' else runs
         vs = sorted({key(r['env']) if 'env' in r else 'unrecorded (results format 1)' for r in rs})
@@ -247,26 +256,35 @@ def table_notes(
 def format_table(
     df, # a results_table()
 ):
-    "The table as strings for display: rates and accuracies in percent, intervals, the test behind each p."
+    "The table as strings for display, with short headers (`table_notes` is the legend): percent, intervals, tests."
     d, base = df, next(c for c in df.columns if c.startswith('diff_vs_'))
     nan = lambda *v: any(isinstance(x, float) and math.isnan(x) for x in v)
     pc, pts = lambda v: f"{v*100:.2f}", lambda v: f"{v*100:+.2f}"
-    out = d[['runs', 'trained', 'collapsed', 'diverged']].copy()
-    out['failed % (95% CI)'] = [f"{r*100:.0f} ({lo*100:.0f}–{hi*100:.0f})"
-                                for r, lo, hi in zip(d.fail_rate, d.fail_lo, d.fail_hi)]
-    out['accuracy % (trained)'] = ['' if nan(m) else pc(m) + ('' if nan(s) else f" ± {pc(s)}")
-                                   for m, s in zip(d.acc_mean, d.acc_sd)]
-    out['95% CI'] = ['' if nan(lo) else f"{pc(lo)}–{pc(hi)}" for lo, hi in zip(d.acc_lo, d.acc_hi)]
-    out['vs ' + base[len('diff_vs_'):]] = ['' if nan(v) else pts(v) + ('' if nan(lo) else f" ({pts(lo)} to {pts(hi)})")
-                                           for v, lo, hi in zip(d[base], d.diff_lo, d.diff_hi)]
-    test = lambda p, pr, n: f"{p:.2g} (W, {n:.0f} pairs)" if pr else f"{p:.2g} (MW)"
-    out['p accuracy'] = ['' if pr is None else 'too few' if nan(p) else test(p, pr, n)
-                         for p, pr, n in zip(d.p_acc, d.paired, d.pairs)]
+    out = d[['runs', 'trained', 'collapsed', 'diverged']].rename(columns=dict(trained='ok', collapsed='coll',
+                                                                              diverged='div'))
+    out['fail %'] = [f"{r*100:.0f} ({lo*100:.0f}–{hi*100:.0f})" for r, lo, hi in zip(d.fail_rate, d.fail_lo, d.fail_hi)]
+    out['acc %'] = ['' if nan(m) else pc(m) + ('' if nan(s) else f" ± {pc(s)}") for m, s in zip(d.acc_mean, d.acc_sd)]
+    out['acc CI'] = ['' if nan(lo) else f"{pc(lo)}–{pc(hi)}" for lo, hi in zip(d.acc_lo, d.acc_hi)]
+    out['vs 1st'] = ['' if nan(v) else pts(v) + ('' if nan(lo) else f" ({pts(lo)} to {pts(hi)})")
+                     for v, lo, hi in zip(d[base], d.diff_lo, d.diff_hi)]
+    test = lambda p, pr, n: f"{p:.2g} (W, {n:.0f})" if pr else f"{p:.2g} (MW)"
+    out['p acc'] = ['' if pr is None else 'too few' if nan(p) else test(p, pr, n)
+                    for p, pr, n in zip(d.p_acc, d.paired, d.pairs)]
     out['P(A>B)'] = ['' if nan(v) else f"{v:.2f}" for v in d.p_improve]
-    out['p failures'] = ['' if pr is None else 'too few' if nan(p) else f"{p:.2g}" for p, pr in zip(d.p_fail, d.paired)]
-    out['s_per_epoch'] = ['' if nan(v) else f"{v:.1f}" for v in d.s_per_epoch]
+    out['p fail'] = ['' if pr is None else 'too few' if nan(p) else f"{p:.2g}" for p, pr in zip(d.p_fail, d.paired)]
+    out['s/epoch'] = ['' if nan(v) else f"{v:.1f}" for v in d.s_per_epoch]
     out['lr'] = [f"{v:g}" for v in d.lr]
     return out
+
+def table_text(
+    runs,              # the runs behind the table
+    width=100,         # the terminal's columns: the table splits into blocks of columns, the legend wraps
+    **kwargs,          # baseline, collapse_acc: as in results_table
+):
+    "The table and its legend as text that fits `width` columns, for a terminal (`lisht-compare` prints it)."
+    t = format_table(results_table(runs, **kwargs)).to_string(line_width=width)
+    notes = [textwrap.fill(n, width, subsequent_indent='  ', break_on_hyphens=False) for n in table_notes(runs, **kwargs)]
+    return t + '\n\n' + '\n'.join(notes)
 
 def load_results(
     out, # a results folder (or its results.jsonl)
