@@ -9,7 +9,8 @@ __all__ = ['MODULES']
 import importlib
 # the chapters in reading order, which is also the layering: each module imports only those before it
 MODULES = ('cpu_loops', 'kernels', 'activations', 'registry', 'guard', 'stats', 'plots', 'data', 'tensor_data',
-           'models', 'learner', 'distrib', 'runs', 'store', 'report', 'compare', 'cli')
+           'models', 'learner', 'distrib', 'runs', 'store', 'report', 'compare', 'cli', 'evidence',
+           'findings_mnist', 'findings')
 from .cpu_loops import *
 from .kernels import *
 from .activations import *
@@ -27,5 +28,8 @@ from .store import *
 from .report import *
 from .compare import *
 from .cli import *
+from .evidence import *
+from .findings_mnist import *
+from .findings import *
 # nbdev writes `__all__ = []` for a module of imports only; re-export every submodule's public names instead
 __all__ = [n for m in MODULES for n in importlib.import_module(f'lisht_fastai.{m}').__all__]

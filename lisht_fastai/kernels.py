@@ -234,7 +234,8 @@ def _run_compiled(fn, vals, x, grad):
     k, dev = _compiled(fn, _state(x)), x.device.type
     # inference mode (a plain tensor's guards differ in it), autocast and torch-function subclasses off: the state a
     # subclass's backward runs in, so that none of them makes a version
-    with torch.inference_mode(x.is_inference()), torch._C.DisableTorchFunctionSubclass():   # the state a subclass's backward runs in: one version for both
+    with torch.inference_mode(x.is_inference()), \
+         torch._C.DisableTorchFunctionSubclass():
         if torch.is_autocast_enabled(dev) or torch.is_autocast_enabled('cpu'):
             with torch.autocast(dev, enabled=False), torch.autocast('cpu', enabled=False): y = k(*args)
         else: y = k(*args)

@@ -283,7 +283,8 @@ def table_text(
 ):
     "The table and its legend as text that fits `width` columns, for a terminal (`lisht-compare` prints it)."
     t = format_table(results_table(runs, **kwargs)).to_string(line_width=width)
-    notes = [textwrap.fill(n, width, subsequent_indent='  ', break_on_hyphens=False) for n in table_notes(runs, **kwargs)]
+    notes = [textwrap.fill(n, width, subsequent_indent='  ', break_on_hyphens=False)
+             for n in table_notes(runs, **kwargs)]
     return t + '\n\n' + '\n'.join(notes)
 
 def load_results(

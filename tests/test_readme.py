@@ -9,13 +9,15 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def render_index(nb_path=ROOT / 'nbs' / 'index.ipynb'):
-    "Markdown cells of the index notebook, plus code cells that are not hidden, as one markdown document."
+    "Markdown cells of the index notebook, code cells that are not hidden, and the printed Markdown of `output: asis` ones."
     nb = json.loads(Path(nb_path).read_text())
     parts = []
     for c in nb['cells']:
         src = ''.join(c['source']).strip()
         if not src: continue
         if c['cell_type'] == 'markdown': parts.append(src)
+        elif c['cell_type'] == 'code' and re.search(r'^#\|\s*output:\s*asis', src, re.M):
+            parts.append(''.join(''.join(o.get('text', '')) for o in c.get('outputs', [])).strip())
         elif c['cell_type'] == 'code' and not re.match(r'#\|\s*hide', src): parts.append(f"```python\n{src}\n```")
     return '\n\n'.join(parts) + '\n'
 
@@ -24,6 +26,14 @@ def test_readme_matches_index():
     want = render_index()
     have = (ROOT / 'README.md').read_text()
     assert have == want, "README.md differs from nbs/index.ipynb: run `python tests/test_readme.py --write`"
+
+
+def test_readme_findings_are_computed_from_the_runs():
+    "The findings table the README shows is what `findings_markdown` computes from the committed runs today."
+    from lisht_fastai.findings import findings_markdown
+    fresh = findings_markdown(ROOT / 'experiments')
+    assert fresh in (ROOT / 'README.md').read_text(), \
+        "README's findings differ from the runs: rerun the index notebook's findings cell, then `python tests/test_readme.py --write`"
 
 
 def test_readme_commands_are_the_ci_commands():
