@@ -264,9 +264,7 @@ def summary(o, util, todo, n_train):
                   f"{s['train_images_per_wall_s']:.0f} training images/s")
     if util: print(f"GPU utilisation (nvidia-smi): mean {s['gpu_util_mean']:.0f}% over {len(util)} samples, "
                    f"memory up to {s['gpu_mem_max_mib'] / 1024:.1f} GiB")
-    if runs:
-        print(format_table(results_table(runs)).to_string())
-        for n in table_notes(runs): print(n)
+    if runs: print(table_text(runs, width=100))
 
 def main(argv=None):
     t0 = time.time()

@@ -51,7 +51,7 @@ def test_dry_run_writes_the_runners_records_and_resumes(tmp_path):
         assert run['env']['device'] == 'cpu' and set(run_env()) <= set(run['env'])
         assert run['pipeline']['name'] == gt.PIPELINE and run['pipeline']['concurrent_runs'] == 2
         assert run['final_stats'] and {'layer', 'mean', 'std'} <= set(run['final_stats'][0])
-    assert len(results_table(runs)) == 2 and 'accuracy %' in r.stdout
+    assert len(results_table(runs)) == 2 and 'acc %' in r.stdout
     assert len((out / 'epochs.log').read_text().splitlines()) == 2
     lines = (out / 'results.jsonl').read_text()
     r2 = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
