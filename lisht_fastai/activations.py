@@ -36,6 +36,7 @@ class BoundedActivation(nn.Module):
             raise ValueError(f"maxv ({self.maxv}) must be above {type(self).__name__}'s value at 0, -sub "
                              f"({-(self.sub or 0.)})")
 
+# %% ../nbs/00b_activations.ipynb #975514ab
 class LiSHT(BoundedActivation):
     "LiSHT: `x * tanh(x)`."
     def __init__(
@@ -100,6 +101,7 @@ class FTSwish(BoundedActivation):
     @property
     def low(self): return self.threshold
 
+# %% ../nbs/00b_activations.ipynb #81d6ba17
 class FTSwishPlus(FTSwish):
     """FTSwish with a mean shift, as published: the output is `ftswish(x, threshold) - mean_shift`.
     Mind the sign: the published default `mean_shift=-0.1` *adds* 0.1 (it was written `x.sub_(mean_shift)`)."""
@@ -141,6 +143,7 @@ def mean_shift(
         pdf = torch.exp(-z * z / 2) / math.sqrt(2 * math.pi)
         return torch.trapezoid(f(z * sigma) * pdf, z).item()
 
+# %% ../nbs/00b_activations.ipynb #2614259a
 def sigma_for_shift(
     act,       # activation: name, class, partial, instance or function
     shift,     # the wanted mean output

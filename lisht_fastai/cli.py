@@ -37,6 +37,7 @@ def _act_list(s):
     if not specs: raise argparse.ArgumentTypeError("no activation given")
     return [spec_label(*sp) for sp in specs]
 
+# %% ../nbs/05e_cli.ipynb #bfe964db
 def _data_dir(s):
     p = Path(s).expanduser()
     if not p.exists(): raise argparse.ArgumentTypeError(f"{s} does not exist")
@@ -59,6 +60,7 @@ def _plot_file(s):
             raise argparse.ArgumentTypeError(f"cannot write {s}: {q} is a file, not a folder")
     return str(p)
 
+# %% ../nbs/05e_cli.ipynb #eeb1cb70
 def cli_parser():
     "The argument parser of `lisht-compare`."
     p = argparse.ArgumentParser(prog='lisht-compare', description="Compare activations over several seeds; resumable.")
@@ -98,6 +100,21 @@ def cli_parser():
     g.add_argument('--quiet', action='store_true', help="print only the summary")
     return p
 
+# %% ../nbs/05e_cli.ipynb #ad23866d
+def _headline(runs, seeds):
+    "The summary's first line: the data, recipe, each activation's arch, epochs, and whatever is not the default."
+    c, cfgs = RunConfig.from_dict(runs[0]['config']), [RunConfig.from_dict(r['config']) for r in runs]
+    archs = dict.fromkeys((g.label, g.arch) for g in cfgs)      # each activation's arch, chosen for it unless --arch
+    arch = c.arch if len({a for _, a in archs}) == 1 else ', '.join(f"{a} for {l}" for l, a in archs)
+    data = f"{c.source} (fingerprint {c.fingerprint})" if c.fingerprint else c.data_label
+    what = (f"{data}, recipe {c.recipe}, {arch}, {c.epochs} epoch{'s' if c.epochs != 1 else ''}"
+            + (f", {c.size} px" if c.size else '') + (f", subset {c.subset:g}" if c.subset else '')
+            + (f", {c.precision}" if c.precision != 'fp32' else '')
+            + (f", {c.pipeline} pipeline" if c.pipeline != 'pil' else '')
+            + (f", statistics every {c.stats_every} batches" if c.stats_every != 1 else ''))
+    return textwrap.fill(f"{what}, seeds 0..{seeds - 1}: final valid accuracy", 100, break_on_hyphens=False)
+
+# %% ../nbs/05e_cli.ipynb #e36f18f5
 def main(argv=None):
     "Console script `lisht-compare`."
     p = cli_parser()
@@ -120,17 +137,7 @@ def main(argv=None):
         print(f"lisht-compare: interrupted{where}; finished runs and epochs are kept in {a.out}: run the same command "
               f"again to resume", file=sys.stderr); return 130
     if not is_rank0(): return 0          # under a launcher, rank 0 reports
-    c, cfgs = RunConfig.from_dict(runs[0]['config']), [RunConfig.from_dict(r['config']) for r in runs]
-    archs = dict.fromkeys((g.label, g.arch) for g in cfgs)      # each activation's arch, chosen for it unless --arch
-    arch = c.arch if len({a for _, a in archs}) == 1 else ', '.join(f"{a} for {l}" for l, a in archs)
-    data = f"{c.source} (fingerprint {c.fingerprint})" if c.fingerprint else c.data_label
-    what = (f"{data}, recipe {c.recipe}, {arch}, {c.epochs} epoch{'s' if c.epochs != 1 else ''}"
-            + (f", {c.size} px" if c.size else '') + (f", subset {c.subset:g}" if c.subset else '')
-            + (f", {c.precision}" if c.precision != 'fp32' else '')
-            + (f", {c.pipeline} pipeline" if c.pipeline != 'pil' else '')
-            + (f", statistics every {c.stats_every} batches" if c.stats_every != 1 else ''))
-    print('\n' + textwrap.fill(f"{what}, seeds 0..{a.seeds - 1}: final valid accuracy", 100, break_on_hyphens=False)
-          + '\n')
+    print('\n' + _headline(runs, a.seeds) + '\n')
     print(table_text(runs, width=100))
     print(f"results: {ResultsStore(a.out).path}")
     if a.plot:

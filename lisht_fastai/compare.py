@@ -7,6 +7,7 @@ from __future__ import annotations
 import sys, time
 import numpy as np
 from filelock import Timeout
+from fastcore.basics import patch
 from fastai.callback.core import Callback
 from fastai.torch_core import num_distrib, distrib_barrier
 from fastprogress.fastprogress import master_bar, progress_bar
@@ -45,54 +46,82 @@ class CompareProgress(Callback):
         if self.mb is not None: self.mb.write(line)
         elif self.show != 'none': print(line, flush=True)
 
-    def start(self, cfg):
-        "Announce run `cfg` (the next one)."
-        self.cfg, self.done_epochs = cfg, 0
-        if self.mb is not None: self.mb.main_bar.update(self.k)
-        if self.show == 'epochs': self.write(f"run {self.k + 1}/{self.n}: {cfg.label}, seed {cfg.seed}, lr {cfg.lr:g}")
+# %% ../nbs/05d_compare.ipynb #003bb1b0
+@patch
+def start(self:CompareProgress, cfg):
+    "Announce run `cfg` (the next one)."
+    self.cfg, self.done_epochs = cfg, 0
+    if self.mb is not None: self.mb.main_bar.update(self.k)
+    if self.show == 'epochs': self.write(f"run {self.k + 1}/{self.n}: {cfg.label}, seed {cfg.seed}, lr {cfg.lr:g}")
 
-    def finish(self, rec):
-        "Report the finished run `rec`."
-        self.k += 1
-        el = time.perf_counter() - self.t0
-        eta = el / self.k * (self.n - self.k)
-        res = f"accuracy {rec['final_accuracy']:.4f}" if rec['status'] == 'ok' else rec['status']
-        if self.show != 'none':
-            cfg = RunConfig.from_dict(rec['config'])
-            self.write(f"run {self.k}/{self.n} {cfg.label} seed {cfg.seed}: {res} ({rec['seconds']:.0f} s) | "
-                       f"elapsed {_fmt_secs(el)}, ETA {_fmt_secs(eta)}")
-        if self.mb is not None: self.mb.main_bar.update(self.k)
+@patch
+def finish(self:CompareProgress, rec):
+    "Report the finished run `rec`."
+    self.k += 1
+    el = time.perf_counter() - self.t0
+    eta = el / self.k * (self.n - self.k)
+    res = f"accuracy {rec['final_accuracy']:.4f}" if rec['status'] == 'ok' else rec['status']
+    if self.show != 'none':
+        cfg = RunConfig.from_dict(rec['config'])
+        self.write(f"run {self.k}/{self.n} {cfg.label} seed {cfg.seed}: {res} ({rec['seconds']:.0f} s) | "
+                   f"elapsed {_fmt_secs(el)}, ETA {_fmt_secs(eta)}")
+    if self.mb is not None: self.mb.main_bar.update(self.k)
 
-    def close(self):
-        if self.mb is not None: self.mb.on_iter_end()
+@patch
+def close(self:CompareProgress):
+    if self.mb is not None: self.mb.on_iter_end()
 
-    # --- the callback side: bars over batches, the epoch table ----------------------
-    def before_fit(self):
-        self.old_logger, self.learn.logger = self.learn.logger, self._log_epoch
-        if self.show == 'epochs': self.write('  '.join(f"{n:>10}" for n in self.recorder.metric_names))
-    def _log_epoch(self, row):
-        if self.show == 'epochs':
-            self.write('  '.join(f"{v:>10.6f}" if isinstance(v, float) else f"{v!s:>10}" for v in row))
-    def before_train(self): self._bar()
-    def before_validate(self): self._bar()
-    def _bar(self):
-        self.pbar = progress_bar(self.dl, parent=self.mb, leave=False) if self.mb is not None else None
-        if self.pbar is not None:
-            self.pbar.prefix = f"run {self.k + 1}/{self.n} epoch {self.epoch + 1}/{self.n_epoch}"; self.pbar.update(0)
-    def after_batch(self):
-        if getattr(self, 'pbar', None) is not None: self.pbar.update(self.iter + 1)
-    def after_train(self): self._end_bar()
-    def after_validate(self): self._end_bar()
-    def _end_bar(self):
-        if getattr(self, 'pbar', None) is not None: self.pbar.on_iter_end(); self.pbar = None
-    def after_epoch(self): self.done_epochs = self.epoch + 1
-    def after_fit(self): self.learn.logger = self.old_logger
-    def where(self):
-        "Where the comparison stands: the run in progress and its finished epochs (for an interruption's message)."
-        c = getattr(self, 'cfg', None)
-        if c is None: return f"before the first of {self.n} runs"
-        return (f"during {c.label} seed {c.seed} (run {self.k + 1} of {self.n}), after epoch {self.done_epochs} of "
-                f"{c.epochs}")
+@patch
+def where(self:CompareProgress):
+    "Where the comparison stands: the run in progress and its finished epochs (for an interruption's message)."
+    c = getattr(self, 'cfg', None)
+    if c is None: return f"before the first of {self.n} runs"
+    return (f"during {c.label} seed {c.seed} (run {self.k + 1} of {self.n}), after epoch {self.done_epochs} of "
+            f"{c.epochs}")
+
+# %% ../nbs/05d_compare.ipynb #7fa71a89
+@patch
+def before_fit(self:CompareProgress):
+    self.old_logger, self.learn.logger = self.learn.logger, self._log_epoch
+    if self.show == 'epochs': self.write('  '.join(f"{n:>10}" for n in self.recorder.metric_names))
+
+@patch
+def _log_epoch(self:CompareProgress, row):
+    if self.show == 'epochs':
+        self.write('  '.join(f"{v:>10.6f}" if isinstance(v, float) else f"{v!s:>10}" for v in row))
+
+@patch
+def after_epoch(self:CompareProgress): self.done_epochs = self.epoch + 1
+
+@patch
+def after_fit(self:CompareProgress): self.learn.logger = self.old_logger
+
+# %% ../nbs/05d_compare.ipynb #a8690191
+@patch
+def before_train(self:CompareProgress): self._bar()
+
+@patch
+def before_validate(self:CompareProgress): self._bar()
+
+@patch
+def _bar(self:CompareProgress):
+    self.pbar = progress_bar(self.dl, parent=self.mb, leave=False) if self.mb is not None else None
+    if self.pbar is not None:
+        self.pbar.prefix = f"run {self.k + 1}/{self.n} epoch {self.epoch + 1}/{self.n_epoch}"; self.pbar.update(0)
+
+@patch
+def after_batch(self:CompareProgress):
+    if getattr(self, 'pbar', None) is not None: self.pbar.update(self.iter + 1)
+
+@patch
+def after_train(self:CompareProgress): self._end_bar()
+
+@patch
+def after_validate(self:CompareProgress): self._end_bar()
+
+@patch
+def _end_bar(self:CompareProgress):
+    if getattr(self, 'pbar', None) is not None: self.pbar.on_iter_end(); self.pbar = None
 
 # %% ../nbs/05d_compare.ipynb #8058867f
 def plan_runs(
@@ -110,6 +139,32 @@ def plan_runs(
     cfgs = [RunConfig.make(a if isinstance(a, str) else spec_label(*a), seed=s, **kwargs) for a in specs for s in seeds]
     return list(dict.fromkeys(cfgs))
 
+# %% ../nbs/05d_compare.ipynb #afbc1bb7
+def _run_all(cfgs, store, prog, data_path, deterministic, num_workers, data_fn, wait):
+    "Train each of `cfgs` not yet done, holding its run lock; return those another process holds (when not `wait`)."
+    busy, ddp = [], num_distrib() > 1
+    for cfg in cfgs:
+        lock = None if ddp else store.run_lock(cfg)     # under DDP the ranks train together and only rank 0 writes
+        if lock is not None:
+            try: lock.acquire(timeout=-1 if wait else 0)
+            except Timeout: busy.append(cfg); continue
+        try:
+            if lock is not None and cfg.key in store.done():    # finished by another process meanwhile
+                prog.k += 1; continue
+            prog.start(cfg)
+            ck = store.checkpoint_path(cfg)
+            rec = run_one(cfg, data_path, deterministic, cbs=[prog], num_workers=num_workers, checkpoint=ck,
+                          say=prog.write, data_fn=data_fn)
+            if is_rank0():
+                store.append(rec)                   # one writer; the other ranks wait until the run is on disk
+                ck.unlink(missing_ok=True)          # the record holds what the checkpoint was for
+            distrib_barrier()
+            prog.finish(rec)
+        finally:
+            if lock is not None: lock.release()
+    return busy
+
+# %% ../nbs/05d_compare.ipynb #762e71eb
 def compare(
     acts,                # specs: 'relu,lightrelu(maxv=16)', or a list of specs / (name, kwargs) pairs
     data='mnist',        # 'mnist', 'imagenette', an image folder, a named function seed -> DataLoaders, (name, fn)
@@ -156,27 +211,3 @@ def compare(
     finally: prog.close()
     done = store.done()
     return [done[c.key] for c in cfgs]
-
-def _run_all(cfgs, store, prog, data_path, deterministic, num_workers, data_fn, wait):
-    "Train each of `cfgs` not yet done, holding its run lock; return those another process holds (when not `wait`)."
-    busy, ddp = [], num_distrib() > 1
-    for cfg in cfgs:
-        lock = None if ddp else store.run_lock(cfg)     # under DDP the ranks train together and only rank 0 writes
-        if lock is not None:
-            try: lock.acquire(timeout=-1 if wait else 0)
-            except Timeout: busy.append(cfg); continue
-        try:
-            if lock is not None and cfg.key in store.done():    # finished by another process meanwhile
-                prog.k += 1; continue
-            prog.start(cfg)
-            ck = store.checkpoint_path(cfg)
-            rec = run_one(cfg, data_path, deterministic, cbs=[prog], num_workers=num_workers, checkpoint=ck,
-                          say=prog.write, data_fn=data_fn)
-            if is_rank0():
-                store.append(rec)                   # one writer; the other ranks wait until the run is on disk
-                ck.unlink(missing_ok=True)          # the record holds what the checkpoint was for
-            distrib_barrier()
-            prog.finish(rec)
-        finally:
-            if lock is not None: lock.release()
-    return busy

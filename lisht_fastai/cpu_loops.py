@@ -11,7 +11,7 @@ import torch
 __all__ = ['LOOPS_SRC', 'LOOP_NAMES', 'loops_build_dir', 'cxx_compiler', 'cpu_loops', 'loops_error', 'clamp_band']
 
 # %% ../nbs/00_cpu_loops.ipynb #f1c4867a
-LOOPS_SRC = r'''
+_SRC_HEAD = r'''
 // float32 CPU loops of the LiSHT family, FTSwish and GeneralRelu: one pass per direction, vectorised with ATen's own
 // Vectorized<float> (its exp is Sleef's, as in ATen's SiLU), threaded with at::parallel_for.
 #include <torch/extension.h>
@@ -33,7 +33,10 @@ static inline V tanh_rat(V x) {   // kernels._tanh_rational, the same coefficien
   q = fmadd(q, x2, V(0.46053225318529045f)); q = fmadd(q, x2, V(1.0f));
   return V::blendv(x * p / q, sat, at_one);
 }
+'''
 
+# %% ../nbs/00_cpu_loops.ipynb #9040d420
+_SRC_LISHT_D = r'''
 static inline V neg_where(V v, V x) { return V::blendv(v, V(0.f) - v, x < V(0.f)); }
 
 static inline V lisht_d(V x) {   // d/dx x tanh x: |x| <= 0.4: x P(x^2); beyond, from e = exp(-2|x|) (see the notebook)
@@ -45,7 +48,10 @@ static inline V lisht_d(V x) {   // d/dx x tanh x: |x| <= 0.4: x P(x^2); beyond,
   const V big = r * fmadd(V(4.f) * at::vec::minimum(a, V(64.f)) * e, r, one - e);
   return V::blendv(x * p, neg_where(big, x), a > V(0.4f));
 }
+'''
 
+# %% ../nbs/00_cpu_loops.ipynb #e7bb061e
+_SRC_MAP = r'''
 template <typename F> static torch::Tensor map_x(torch::Tensor x, F f) {
   if (!x.is_non_overlapping_and_dense()) x = x.contiguous();
   auto y = at::empty_like(x);          // a dense x: the same strides, so both are walked in memory order
@@ -71,7 +77,10 @@ template <typename F> static torch::Tensor map_xg(torch::Tensor x, torch::Tensor
   });
   return y;
 }
+'''
 
+# %% ../nbs/00_cpu_loops.ipynb #238688f4
+_SRC_LISHT = r'''
 torch::Tensor lisht_fwd(torch::Tensor x, double sub, double maxv) {
   const V s((float)sub), m((float)maxv);
   return map_x(x, [=](V v) { return at::vec::minimum(fmadd(v, tanh_rat(v), V(0.f) - s), m); });
@@ -87,7 +96,10 @@ torch::Tensor lisht_bwd(torch::Tensor x, torch::Tensor g, double sub, double max
     return V::blendv(lisht_d(v) * gv, V(0.f), clamped);
   });
 }
-torch::Tensor ftswish_fwd(torch::Tensor x, double threshold) {
+'''
+
+# %% ../nbs/00_cpu_loops.ipynb #476cdc5a
+_SRC_FTSWISH = r'''torch::Tensor ftswish_fwd(torch::Tensor x, double threshold) {
   const V t((float)threshold), h(0.5f);
   return map_x(x, [=](V v) { return V::blendv(v * fmadd(h, tanh_rat(h * v), h), V(0.f), v <= V(0.f)) + t; });
 }
@@ -98,7 +110,10 @@ torch::Tensor ftswish_bwd(torch::Tensor x, torch::Tensor g, double threshold) {
     return V::blendv(fmadd(at::vec::minimum(v, V(128.f)) * e, s * s, s) * gv, V(0.f), v <= V(0.f));
   });
 }
-static inline V grelu_pre(V v, V leak, V lo, V sub) {
+'''
+
+# %% ../nbs/00_cpu_loops.ipynb #bd58ff84
+_SRC_GRELU = r'''static inline V grelu_pre(V v, V leak, V lo, V sub) {
   return V::blendv(leak * at::vec::maximum(v, lo), v, v > V(0.f)) - sub;
 }
 torch::Tensor grelu_fwd(torch::Tensor x, double leak, double lo, double sub, double maxv) {
@@ -113,19 +128,14 @@ torch::Tensor grelu_bwd(torch::Tensor x, torch::Tensor g, double leak, double lo
   });
 }
 '''
+
+# %% ../nbs/00_cpu_loops.ipynb #92b7d173
+LOOPS_SRC = _SRC_HEAD + _SRC_LISHT_D + _SRC_MAP + _SRC_LISHT + _SRC_FTSWISH + _SRC_GRELU
 LOOP_NAMES = ('lisht_fwd', 'lisht_bwd', 'ftswish_fwd', 'ftswish_bwd', 'grelu_fwd', 'grelu_bwd')
 
 # %% ../nbs/00_cpu_loops.ipynb #f5f71f3e
 _ISA = {'AVX512': ('-mavx512f', '-mavx512dq', '-mavx512vl', '-mavx512bw', '-mfma', '-DCPU_CAPABILITY_AVX512'),
         'AVX2': ('-mavx2', '-mfma', '-DCPU_CAPABILITY_AVX2')}   # the flags inductor and ATen build these sets with
-_loops = dict(module=None, tried=False, why=None)
-_lock = threading.Lock()
-
-def _no_cuda_note(record):
-    "Drop torch's 'No CUDA runtime is found' (a CUDA toolkit, no GPU): these loops and inductor's build no CUDA."
-    return 'No CUDA runtime is found' not in record.getMessage()
-# on the logger, not the module: torch.utils.cpp_extension logs it at its import, whoever imports it (us or inductor)
-logging.getLogger('torch.utils.cpp_extension').addFilter(_no_cuda_note)
 
 def loops_build_dir(
     cap=None, # instruction set, as `torch.backends.cpu.get_cpu_capability()` names it (None: this machine's)
@@ -137,6 +147,14 @@ def loops_build_dir(
     root = os.environ.get('TORCH_EXTENSIONS_DIR') or get_default_build_root()
     return os.path.join(root, f"lisht_fastai_loops_{hashlib.sha1(key.encode()).hexdigest()[:12]}")
 
+# %% ../nbs/00_cpu_loops.ipynb #68b189d0
+def _no_cuda_note(record):
+    "Drop torch's 'No CUDA runtime is found' (a CUDA toolkit, no GPU): these loops and inductor's build no CUDA."
+    return 'No CUDA runtime is found' not in record.getMessage()
+# on the logger, not the module: torch.utils.cpp_extension logs it at its import, whoever imports it (us or inductor)
+logging.getLogger('torch.utils.cpp_extension').addFilter(_no_cuda_note)
+
+# %% ../nbs/00_cpu_loops.ipynb #2fd9ee04
 @functools.lru_cache(maxsize=8)
 def _which_cxx(cxx, path):
     return shutil.which(cxx, path=path) if cxx else shutil.which('c++', path=path) or shutil.which('g++', path=path)
@@ -145,6 +163,7 @@ def cxx_compiler():
     "The C++ compiler torch builds with (`$CXX`, else c++ or g++), as a path; None where there is none."
     return _which_cxx(os.environ.get('CXX'), os.environ.get('PATH'))
 
+# %% ../nbs/00_cpu_loops.ipynb #b396a933
 def _load_built(d, name):
     "The loops already built in folder `d`, imported as they are (no lock file: `d` may be read-only); None if absent."
     so = os.path.join(d, f"{name}.so")
@@ -155,6 +174,7 @@ def _load_built(d, name):
         return m if all(hasattr(m, f) for f in LOOP_NAMES) else None
     except ImportError: return None            # half-written by a build in progress: build (and wait) as usual
 
+# %% ../nbs/00_cpu_loops.ipynb #3acc1b20
 def _build(cap):
     d = loops_build_dir(cap); name = os.path.basename(d)
     if (m := _load_built(d, name)) is not None: return m
@@ -167,6 +187,10 @@ def _build(cap):
     os.makedirs(d, exist_ok=True)
     return load_inline(name, cpp_sources=LOOPS_SRC, functions=list(LOOP_NAMES), build_directory=d,
                        extra_cflags=['-O3', '-fopenmp', *_ISA[cap]], extra_ldflags=['-fopenmp'])
+
+# %% ../nbs/00_cpu_loops.ipynb #60d7ff80
+_loops = dict(module=None, tried=False, why=None)
+_lock = threading.Lock()
 
 def cpu_loops():
     "The loops (built on the first call, once per machine), or None where they cannot be: `loops_error()` says why."

@@ -31,7 +31,6 @@ __all__ = ['DATA_ENV', 'DATASETS', 'IMAGENETTE_CLASSES', 'find_data', 'load_mnis
 # %% ../nbs/02_data.ipynb #13fe9891
 DATA_ENV = 'LISHT_DATA'
 _PKG_ROOT = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path.cwd()
-
 def _default_dirs():
     "Folders searched for data after an explicit path: `$LISHT_DATA`, then `shared/data` near the project."
     dirs = []
@@ -41,6 +40,7 @@ def _default_dirs():
         if d not in dirs: dirs.append(d)
     return dirs
 
+# %% ../nbs/02_data.ipynb #e1234642
 def find_data(
     candidates,  # file or folder names to look for, in order
     path=None,   # a file, or a folder to look in first
@@ -75,7 +75,6 @@ def _split_train(x, y, n_train=50_000):
     if len(x) < n_train + 1: raise ValueError(f"MNIST training set has {len(x)} images; the course split needs more "
                                               f"than {n_train}")
     return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
-
 def _from_npz(fn, n_train=50_000):
     with np.load(fn) as d:
         missing = {'x_train', 'y_train'} - set(d.files)
@@ -87,7 +86,6 @@ def _from_npz(fn, n_train=50_000):
     # the course's mnist.pkl.gz holds pixel/256 (floats in [0, 1)); match it exactly
     x = torch.from_numpy(x.astype(np.float32) / 256. if x.dtype == np.uint8 else x.astype(np.float32))
     return _split_train(x, torch.from_numpy(y.astype(np.int64)), n_train)
-
 def _from_pkl(fn):
     try:
         with gzip.open(fn, 'rb') as f: (xt, yt), (xv, yv), _ = pickle.load(f, encoding='latin-1')
@@ -96,8 +94,8 @@ def _from_pkl(fn):
     t = lambda a, dt: torch.from_numpy(np.asarray(a, dtype=dt))
     return (t(xt, np.float32).view(-1, 28, 28), t(yt, np.int64), t(xv, np.float32).view(-1, 28, 28), t(yv, np.int64))
 
+# %% ../nbs/02_data.ipynb #0171bb48
 def _png_key(p): return (0, int(p.stem), '') if p.stem.isdigit() else (1, 0, p.stem)
-
 def _from_pngs(folder, cache_dir=None, n_train=50_000):
     folder = Path(folder)
     tr = folder / 'training' if (folder / 'training').exists() else folder / 'train'
@@ -118,6 +116,7 @@ def _from_pngs(folder, cache_dir=None, n_train=50_000):
         np.savez(cache, x_train=np.stack(xs), y_train=np.array(ys, dtype=np.uint8))
     return _from_npz(cache, n_train)
 
+# %% ../nbs/02_data.ipynb #290084f9
 def load_mnist(
     path=None,      # file or folder (see mnist_dls); None: the default folders, then download
     cache_dir=None, # where PNG folders are cached as tensors
@@ -140,7 +139,6 @@ def _as_image(o):
                                                f"numpy array or a PIL image")
     if o.ndim not in (2, 3): raise ValueError(f"an image must be (H,W) or (C,H,W), got shape {tuple(o.shape)}")
     return o.float() / 256 if o.dtype == torch.uint8 else o.float()
-
 class TensorItems:
     "Images `x` (N,H,W) or (N,C,H,W), labels `y` (None: unlabelled) and `vocab`, indexable like a fastai dataset."
     n_inp = 1
@@ -166,11 +164,11 @@ class TensorItems:
         y = torch.as_tensor([int(o[1]) for o in items]) if pairs else None
         return cls(torch.stack(xs), y, vocab)
 
+# %% ../nbs/02_data.ipynb #6ce87d73
 class DecodeCategory(DisplayedTransform):
     "Items already hold label indices: only decode them to names (for `show_batch`/`show_results`)."
     def __init__(self, vocab): self.vocab = CategoryMap(list(vocab), sort=False)
     def decodes(self, o:TensorCategory): return Category(self.vocab[o])
-
 class TensorDL(TfmdDL):
     "A `TfmdDL` over `TensorItems` that yields whole batches by slicing (no per-item Python work)."
     def new(self, dataset=None, cls=None, **kwargs):
@@ -193,6 +191,7 @@ def seed_dls(
         dl.fake_l.generator = torch.Generator().manual_seed(seed)  # PyTorch draws each epoch's worker seeds from it
     return dls
 
+# %% ../nbs/02_data.ipynb #00c2c7f4
 def mnist_dls(
     path=None,        # mnist.npz, mnist.pkl.gz, a mnist_png folder or a folder holding one; None: find_data's search
     bs=512,           # training batch size (the course's 512)
@@ -222,7 +221,6 @@ class UnreadableImageError(ValueError):
         # PyTorch raises a worker's error again in the main process with the whole worker traceback as its message
         if 'Traceback (most recent call last)' in msg: msg = msg.strip().splitlines()[-1].split(': ', 1)[-1]
         super().__init__(msg)
-
 class CheckedPILImage(PILImage):
     "A `PILImage` whose loading errors name the file."
     @classmethod
@@ -231,6 +229,7 @@ class CheckedPILImage(PILImage):
             im = super().create(fn, **kwargs); im.load(); return im
         except Exception as e: raise UnreadableImageError(f"cannot read image {fn}: {type(e).__name__}: {e}") from None
 
+# %% ../nbs/02_data.ipynb #333bafd1
 def stratified_subset(
     files,  # image files, labelled by their parent folder
     frac,   # fraction to keep from each class, in (0, 1]
@@ -245,8 +244,8 @@ def stratified_subset(
         g = sorted(groups[k]); keep += rng.sample(g, max(1, round(len(g) * frac)))
     return sorted(keep)
 
+# %% ../nbs/02_data.ipynb #2db64cbc
 _LAYOUT = "train/<class>/<images> and val/<class>/<images> (or valid/<class>/<images>)"
-
 def image_folder_files(
     path, # an image folder: train/<class>/<images> and val/<class>/<images> (or valid/)
 ):
@@ -279,6 +278,7 @@ def image_folder_files(
             files += fs
     return sp[1], sorted(files)
 
+# %% ../nbs/02_data.ipynb #cd907132
 def folder_fingerprint(
     path,       # an image folder
     files=None, # its images (image_folder_files'); None: find them
@@ -291,10 +291,10 @@ def folder_fingerprint(
         h.update(f"{rel}\t{hashlib.blake2b(Path(f).read_bytes(), digest_size=16).hexdigest()}\n".encode())
     return h.hexdigest()[:16]
 
+# %% ../nbs/02_data.ipynb #8f5becfe
 def _folder_label(root, names, f):
     "An image's label: its class folder (the one under train/ or val/), shown as `names` says."
     c = Path(f).relative_to(root).parts[1]; return names.get(c, c)
-
 def image_folder_dls(
     path,              # an image folder: train/<class>/<images> and val/<class>/<images> (or valid/)
     size=128,          # image side in pixels
@@ -328,7 +328,6 @@ def image_folder_dls(
 
 # %% ../nbs/02_data.ipynb #a240c02d
 DATASETS = ('mnist', 'imagenette')   # the data sets known by name
-
 def check_headers(
     files, # image files
 ):
@@ -337,6 +336,7 @@ def check_headers(
         try: Image.open(f).close()
         except Exception as e: raise UnreadableImageError(f"cannot read image {f}: {type(e).__name__}: {e}") from None
 
+# %% ../nbs/02_data.ipynb #5a039503
 @dataclass(frozen=True)
 class DataSource:
     "A comparison's data, resolved once: its kind and, for your own data, what identifies it."
@@ -346,6 +346,7 @@ class DataSource:
     fn: Callable = None     # the function
     train_groups: tuple = ()# a folder's training images per class folder (stratified_subset's groups), to size batches
 
+# %% ../nbs/02_data.ipynb #cc0d6aec
 def data_source(
     data, # 'mnist', 'imagenette', an image folder (str or Path), a named function seed -> DataLoaders, (name, function)
 ):
@@ -373,7 +374,6 @@ def data_source(
 IMAGENETTE_CLASSES = {'n01440764': 'tench', 'n02102040': 'English springer', 'n02979186': 'cassette player',
     'n03000684': 'chain saw', 'n03028079': 'church', 'n03394916': 'French horn', 'n03417042': 'garbage truck',
     'n03425413': 'gas pump', 'n03445777': 'golf ball', 'n03888257': 'parachute'}
-
 def check_imagenette(
     path, # the folder to check
 ):
@@ -388,13 +388,13 @@ def check_imagenette(
                                             f"{tr}, val has {va}")
     return tr
 
+# %% ../nbs/02_data.ipynb #09126cb2
 def imagenette_path(
     path=None, # an Imagenette folder (fastai's layout) or one holding it; None: find_data's search
 ):
     "The Imagenette folder: `path`, `$LISHT_DATA`, `../shared/data` or fastai's download; its layout checked."
     p = find_data([f'imagenette2{s}' for s in ('-160', '-224', '-320', '')], path, URLs.IMAGENETTE_160, 'Imagenette')
     check_imagenette(p); return p
-
 def imagenette_dls(
     size=128,          # image side in pixels
     path=None,         # an Imagenette folder (fastai's layout) or one holding it; None: find_data's search

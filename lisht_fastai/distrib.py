@@ -38,6 +38,7 @@ def is_rank0():
     "True in the process that should write files and print (rank 0, or the only process)."
     return rank_distrib() == 0
 
+# %% ../nbs/04b_distrib.ipynb #dbee6100
 @contextmanager
 def distrib_ctx(
     learn,          # the Learner
@@ -64,6 +65,7 @@ def _dls(x, y, bs):
     return DataLoaders(TensorDL(TensorItems(x, y, vocab), bs=bs, shuffle=False, **kw),
                        TensorDL(TensorItems(x[:64], y[:64], vocab), bs=64, shuffle=False, **kw), device='cpu')
 
+# %% ../nbs/04b_distrib.ipynb #eddfc52a
 def _train(dls, act, epochs, every, hist, seed):
     torch.manual_seed(seed)
     # SGD: linear in the gradients, so DDP matches one process closely
@@ -74,6 +76,7 @@ def _train(dls, act, epochs, every, hist, seed):
                 gathers=st.gathers,
                 names=st.layer_names, params={k: v.detach().clone() for k, v in learn.model.state_dict().items()})
 
+# %% ../nbs/04b_distrib.ipynb #bc0dac86
 def ddp_check(
     out,             # folder for rank{r}.pt
     n=256,           # synthetic samples (a multiple of world*bs)
@@ -92,6 +95,7 @@ def ddp_check(
     torch.save(res, Path(out) / f"rank{res['rank']}.pt")
     return res
 
+# %% ../nbs/04b_distrib.ipynb #d215bf84
 @delegates(ddp_check, but=['out'])
 def reference_check(
     world,    # number of ranks to imitate (one process, batch i = every rank's batch i)
@@ -108,6 +112,7 @@ def reference_check(
                        for i in range(share // bs) for r in range(world)])
     return _train(_dls(x[order], y[order], bs * world), a['act'], a['epochs'], a['every'], a['hist'], seed)
 
+# %% ../nbs/04b_distrib.ipynb #07d375f0
 def ddp_check_main(argv=None):
     "Console script `lisht-ddp-check`: `torchrun --nproc_per_node 2 --no-python lisht-ddp-check --out DIR`."
     p = argparse.ArgumentParser(prog='lisht-ddp-check', description="Save one rank's activation stats of a small "

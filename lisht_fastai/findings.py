@@ -274,15 +274,18 @@ COLUMNS = ('claim', 'setting (seeds)', 'our numbers', 'verdict')
 
 def findings_table(
     root='experiments', # the folder of the committed runs
+    claims=CLAIMS,      # the rows to build (a chapter may show its own)
 ):
     "The findings, one row per claim of the thread: claim, setting, numbers and verdict, each number computed."
     ev = Evidence(root)
-    return [tuple(f(ev).values()) for f in CLAIMS]
+    return [tuple(f(ev).values()) for f in claims]
 
 def findings_markdown(
     root='experiments', # the folder of the committed runs
+    claims=CLAIMS,      # the rows to build
+    summary=True,       # add the paragraph under the table
 ):
     "The findings table as Markdown, with the paragraph under it."
     rows = ['| ' + ' | '.join(COLUMNS) + ' |', '|' + '---|' * len(COLUMNS)]
-    rows += ['| ' + ' | '.join(c.replace('|', '\\|') for c in r) + ' |' for r in findings_table(root)]
-    return '\n'.join(rows) + '\n\n' + summary_mnist(Evidence(root))
+    rows += ['| ' + ' | '.join(c.replace('|', '\\|') for c in r) + ' |' for r in findings_table(root, claims)]
+    return '\n'.join(rows) + ('\n\n' + summary_mnist(Evidence(root)) if summary else '')

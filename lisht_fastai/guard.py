@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from PIL import Image
 import numpy as np, torch, torch.nn as nn
+from fastcore.basics import patch
 from fastai.learner import Learner
 from fastai.callback.hook import HookCallback
 from fastai.data.core import DataLoaders
@@ -29,6 +30,7 @@ class GuardedLearner(Learner):
             raise
         finally: self.fit_cleanups = []
 
+# %% ../nbs/01a_guard.ipynb #a57ec916
 def on_fit_error(
     learn, # the learner whose current fit `f` guards
     f,     # a function of no arguments that undoes a callback's set-up
@@ -37,6 +39,7 @@ def on_fit_error(
     reg = getattr(learn, 'fit_cleanups', None)
     if reg is not None and f not in reg: reg.append(f)
 
+# %% ../nbs/01a_guard.ipynb #4b1d4e5e
 class GuardedHookCallback(HookCallback):
     "A `HookCallback` whose hooks never outlive a fit: removed at its end, on cancel, on errors (`GuardedLearner`)."
     def before_fit(self):
@@ -62,12 +65,14 @@ def synth_dls(n=256, bs=32, seed=0):
     return DataLoaders(DataLoader(ListDS(items[:192]), bs=bs, shuffle=False),
                        DataLoader(ListDS(items[192:]), bs=bs, shuffle=False))
 
+# %% ../nbs/01a_guard.ipynb #0aa92bca
 def synth_model(seed=0):
     "A ReLU, a LightRelu and a GeneralRelu layer between linear layers."
     torch.manual_seed(seed)
     return nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.Linear(16, 16), LightRelu(), nn.Linear(16, 16),
                          GeneralRelu(leak=.1, sub=.4, maxv=6.), nn.Linear(16, 2))
 
+# %% ../nbs/01a_guard.ipynb #09753ab6
 def synth_learner(cbs=None, **kw):
     "A `GuardedLearner` on `synth_dls` and `synth_model` and plain SGD at lr 0 unless a fit passes one."
     return GuardedLearner(synth_dls(), synth_model(), loss_func=nn.CrossEntropyLoss(), opt_func=SGD, lr=0., cbs=cbs,
@@ -121,39 +126,44 @@ class NaNGuard(GuardedHookCallback):
         self._params = [(n, p) for n, p in self.learn.model.named_parameters() if p.requires_grad]
         super().before_fit()
 
-    def before_batch(self):
-        self._flags, self._order = [], []
-        self._full = self.train_iter % self.check_every == 0     # a sampled batch: layers and gradients too
+# %% ../nbs/01a_guard.ipynb #b97e9a32
+@patch
+def before_batch(self:NaNGuard):
+    self._flags, self._order = [], []
+    self._full = self.train_iter % self.check_every == 0     # a sampled batch: layers and gradients too
 
-    def hook(self, m, i, o):
-        if not self.training or not self._full: return
-        if isinstance(o, (tuple, list)): o = o[0]
-        if torch.is_tensor(o) and o.is_floating_point():
-            # one reduction per layer: a sum is NaN/Inf iff some element is (or the finite values overflow float32)
-            self._flags.append(o.detach().sum(dtype=torch.float32)); self._order.append((self._idx[id(m)], o.numel()))
+@patch
+def hook(self:NaNGuard, m, i, o):
+    if not self.training or not self._full: return
+    if isinstance(o, (tuple, list)): o = o[0]
+    if torch.is_tensor(o) and o.is_floating_point():
+        # one reduction per layer: a sum is NaN/Inf iff some element is (or the finite values overflow float32)
+        self._flags.append(o.detach().sum(dtype=torch.float32)); self._order.append((self._idx[id(m)], o.numel()))
 
-    def after_backward(self):
-        grads = [p.grad for _, p in self._params] if self.check_grads and self._full else []
-        grad_sums = [g.sum(dtype=torch.float32) for g in grads if g is not None]
-        sums = [self.learn.loss_grad.detach().sum(dtype=torch.float32)] + self._flags + grad_sums
-        flags = (~torch.isfinite(torch.stack(sums))).long().cpu()      # the one sync per batch
-        if not flags.any(): return
-        n_act = len(self._flags)
-        where = f"epoch {self.epoch}, batch {self.iter} of {self.n_iter} (training iteration {self.train_iter})"
-        bad_acts = [(k, int(flags[1 + k])) for k in range(n_act) if flags[1 + k] > 0]
-        hint = ("Try a lower learning rate (LiSHT-family activations usually need about half of ReLU's), an upper "
-                "clamp (LightRelu's maxv) or gradient clipping (fastai's GradientClip).")
-        if bad_acts:
-            k, _ = bad_acts[0]; mi, numel = self._order[k]
-            msg = (f"Non-finite activation at {where}: first in layer {self._names[mi]}, whose {numel} outputs contain "
-                   f"NaN/Inf (or overflow float32); earlier layers were finite. {len(bad_acts)} layer output(s) "
-                   f"non-finite in this batch. {hint}")
-        elif flags[0] and not self._full:
-            msg = (f"Non-finite loss at {where}. Layer outputs and gradients are checked on every {self.check_every}th "
-                   f"batch only, and not on this one: NaNGuard(every=1) names the layer. {hint}")
-        elif flags[0]: msg = f"Non-finite loss at {where} while every layer's output was finite. {hint}"
-        else:
-            names = [n for (n, p), f in zip([q for q in self._params if q[1].grad is not None], flags[1 + n_act:]) if f]
-            msg = (f"Non-finite gradient at {where} (activations and loss were finite): in {len(names)} parameter(s), "
-                   f"first {names[:5]}. {hint}")
-        raise NonFiniteError(msg)
+# %% ../nbs/01a_guard.ipynb #08ffabcb
+@patch
+def after_backward(self:NaNGuard):
+    grads = [p.grad for _, p in self._params] if self.check_grads and self._full else []
+    grad_sums = [g.sum(dtype=torch.float32) for g in grads if g is not None]
+    sums = [self.learn.loss_grad.detach().sum(dtype=torch.float32)] + self._flags + grad_sums
+    flags = (~torch.isfinite(torch.stack(sums))).long().cpu()      # the one sync per batch
+    if not flags.any(): return
+    n_act = len(self._flags)
+    where = f"epoch {self.epoch}, batch {self.iter} of {self.n_iter} (training iteration {self.train_iter})"
+    bad_acts = [(k, int(flags[1 + k])) for k in range(n_act) if flags[1 + k] > 0]
+    hint = ("Try a lower learning rate (LiSHT-family activations usually need about half of ReLU's), an upper "
+            "clamp (LightRelu's maxv) or gradient clipping (fastai's GradientClip).")
+    if bad_acts:
+        k, _ = bad_acts[0]; mi, numel = self._order[k]
+        msg = (f"Non-finite activation at {where}: first in layer {self._names[mi]}, whose {numel} outputs contain "
+               f"NaN/Inf (or overflow float32); earlier layers were finite. {len(bad_acts)} layer output(s) "
+               f"non-finite in this batch. {hint}")
+    elif flags[0] and not self._full:
+        msg = (f"Non-finite loss at {where}. Layer outputs and gradients are checked on every {self.check_every}th "
+               f"batch only, and not on this one: NaNGuard(every=1) names the layer. {hint}")
+    elif flags[0]: msg = f"Non-finite loss at {where} while every layer's output was finite. {hint}"
+    else:
+        names = [n for (n, p), f in zip([q for q in self._params if q[1].grad is not None], flags[1 + n_act:]) if f]
+        msg = (f"Non-finite gradient at {where} (activations and loss were finite): in {len(names)} parameter(s), "
+               f"first {names[:5]}. {hint}")
+    raise NonFiniteError(msg)

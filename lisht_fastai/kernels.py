@@ -66,6 +66,7 @@ def _tanh_rational(x):
     q = ((0.00019773094690505853 * x2 + 0.022883579773034724) * x2 + 0.46053225318529045) * x2 + 1.0
     return torch.where(one, s, x * p / q)
 
+# %% ../nbs/00a_kernels.ipynb #daa9534a
 # The compiled bodies take `x` (and `grad`) flat and their parameters as one float32 tensor `p`; they compute in float32
 # whatever the input's dtype (half-precision coefficients would underflow) and return the input's dtype.
 def _lisht_fwd(x, p):                        # p: sub, maxv
@@ -80,6 +81,7 @@ def _lisht_bwd(x, grad, p):   # the CPU loops' arithmetic (cpu_loops.lisht_d): a
     d = torch.where(a > 0.4, torch.where(xf < 0, -big, big), xf * poly)
     return torch.where(xf * t - p[0] > p[1], 0., d * grad.float()).to(x.dtype)
 
+# %% ../nbs/00a_kernels.ipynb #6f23aaa5
 def _ftswish_fwd(x, p):   # p: threshold. `x <= 0` rather than `x > 0`: a NaN input gives NaN, as in the plain form
     xf = x.float()
     return (torch.where(xf <= 0, 0., xf * (0.5 + 0.5 * _tanh_rational(0.5 * xf))) + p[0]).to(x.dtype)
@@ -87,6 +89,7 @@ def _ftswish_bwd(x, grad, p):
     xf = x.float(); e = torch.exp(-xf.abs()); s = 1 / (1 + e)       # sigmoid(x) for x > 0, and 1 - s = e s
     return torch.where(xf <= 0, 0., (s + xf.clamp_max(128.) * e * s * s) * grad.float()).to(x.dtype)
 
+# %% ../nbs/00a_kernels.ipynb #a27dedd7
 def _grelu_pre(xf, p):   # p: leak, lo, sub, maxv; lo = 0 for a plain ReLU (so -inf * 0 is not NaN), else -inf
     return torch.where(xf > 0, xf, p[0] * torch.maximum(xf, p[1])) - p[2]
 def _grelu_fwd(x, p): return torch.minimum(_grelu_pre(x.float(), p), p[3]).to(x.dtype)
@@ -95,6 +98,7 @@ def _grelu_bwd(x, grad, p):
     neg = torch.where(p[0] == 0, 0., p[0] * g)      # select, don't multiply: no leak is 0 even where g is inf
     return torch.where(_grelu_pre(xf, p) > p[3], 0., torch.where(xf > 0, g, neg)).to(x.dtype)
 
+# %% ../nbs/00a_kernels.ipynb #dda6a902
 # the plain forms: the references above, and derivatives written as the compiled ones (exact far from 0)
 _eager_lisht_fwd, _eager_ftswish_fwd = light_relu_ref, ftswish_ref   # sub 0. and maxv inf switch those parts off
 def _eager_lisht_bwd(x, grad, sub, maxv):
@@ -110,12 +114,9 @@ def _eager_grelu_bwd(x, grad, leak, lo, sub, maxv):
 
 # %% ../nbs/00a_kernels.ipynb #3cb07548
 _KERNEL_MODES = ('auto', 'compiled', 'eager')
-_MIN_NUMEL = 1 << 15
-_COMPILE_OPTIONS = {'cpp.enable_floating_point_contract_flag': 'fast'}   # a*b+c as one FMA (this kernel only)
 # compiled: kernel -> compiled fn; params: (values, device) -> tensor; ready / plain: (kernel, dtype, device) keys
 # compiled once / sent to plain ops; forked: in a forked child; noted: the cold-cache warning was given
 _kernels = dict(mode=None, compiled={}, params={}, ready=set(), plain=set(), forked=False, noted=False)
-_stats = collections.Counter()
 
 def _check_mode(mode, where):
     if mode not in _KERNEL_MODES:
@@ -137,9 +138,8 @@ def set_kernels(
     _kernels['mode'] = _check_mode(mode, 'set_kernels')
     return prev
 
-def kernel_stats():
-    "Counts since import: calls run on the CPU `loops`, `compiled` and on `plain` ops, and compiled `versions` built."
-    return dict(loops=_stats['loops'], compiled=_stats['compiled'], plain=_stats['plain'], versions=_stats['versions'])
+# %% ../nbs/00a_kernels.ipynb #7014bf7d
+_MIN_NUMEL = 1 << 15
 
 def _after_fork_in_child(): _kernels['forked'] = True
 os.register_at_fork(after_in_child=_after_fork_in_child)
@@ -160,6 +160,14 @@ def _use_compiled(x):
             and x.device.type in ('cpu', 'cuda') and _fusable(x)
             and (x.device.type != 'cpu' or cxx_compiler() is not None))   # inductor compiles C++ for the CPU
 
+# %% ../nbs/00a_kernels.ipynb #314e26e4
+_COMPILE_OPTIONS = {'cpp.enable_floating_point_contract_flag': 'fast'}   # a*b+c as one FMA (this kernel only)
+_stats = collections.Counter()
+
+def kernel_stats():
+    "Counts since import: calls run on the CPU `loops`, `compiled` and on `plain` ops, and compiled `versions` built."
+    return dict(loops=_stats['loops'], compiled=_stats['compiled'], plain=_stats['plain'], versions=_stats['versions'])
+
 def _quiet_torch_logs(record):
     "Drop dynamo's line on a kernel's recompile limit: this module says it better (cpu_loops drops the CUDA note)."
     msg = record.getMessage()
@@ -170,29 +178,6 @@ def _backend(gm, example_inputs, **kwargs):
     from torch._inductor import compile as inductor_compile
     _stats['versions'] += 1
     return inductor_compile(gm, example_inputs, _COMPILE_OPTIONS)
-
-def _start_autograd_engine():
-    "One tiny backward, so that autograd's engine starts before anything compiles (see \"Forked processes\")."
-    try:
-        with torch.inference_mode(False), torch.enable_grad():
-            t = torch.zeros((), requires_grad=True); torch.autograd.grad(t * 1., t)
-    except RuntimeError: pass   # only forked children need it: never a reason not to compile
-
-def _state(x):
-    "The global state a compiled version is guarded on that no call can leave out (see \"One compiled version\")."
-    return (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
-            torch.is_deterministic_algorithms_warn_only_enabled(), torch.get_default_dtype(), x.is_inference())
-
-def _compiled(fn, state):
-    "`fn` compiled for one global `state`: a copy of its code of its own, so each state has its own versions."
-    k = _kernels['compiled'].get((fn, state))
-    if k is None:
-        if not _kernels['compiled']:
-            _start_autograd_engine()
-            logging.getLogger('torch._dynamo.convert_frame').addFilter(_quiet_torch_logs)
-        copy = types.FunctionType(fn.__code__.replace(), fn.__globals__, fn.__name__, fn.__defaults__)
-        k = _kernels['compiled'][(fn, state)] = torch.compile(copy, dynamic=True, fullgraph=True, backend=_backend)
-    return k
 
 # %% ../nbs/00a_kernels.ipynb #f353f913
 def _plain(t):
@@ -216,6 +201,7 @@ def _flat(t):
     "`t`'s elements in memory order as a 1-D tensor that is not a view (dynamo would guard on the base's shape)."
     return (t.view(-1) if t.is_contiguous() else t.as_strided((t.numel(),), (1,))).detach()
 
+# %% ../nbs/00a_kernels.ipynb #fbc1ae53
 def _params(vals, device):
     p = _kernels['params'].get((vals, device))
     if p is None: p = _kernels['params'][(vals, device)] = torch.tensor(vals, dtype=torch.float32, device=device)
@@ -241,6 +227,30 @@ def _run_compiled(fn, vals, x, grad):
         else: y = k(*args)
     return y.as_strided(x.shape, x.stride()).detach()   # not a view: in-place ops on the output stay allowed
 
+# %% ../nbs/00a_kernels.ipynb #b6ec6b22
+def _state(x):
+    "The global state a compiled version is guarded on that no call can leave out (see \"One compiled version\")."
+    return (torch.get_num_threads(), torch.are_deterministic_algorithms_enabled(),
+            torch.is_deterministic_algorithms_warn_only_enabled(), torch.get_default_dtype(), x.is_inference())
+
+def _compiled(fn, state):
+    "`fn` compiled for one global `state`: a copy of its code of its own, so each state has its own versions."
+    k = _kernels['compiled'].get((fn, state))
+    if k is None:
+        if not _kernels['compiled']:
+            _start_autograd_engine()
+            logging.getLogger('torch._dynamo.convert_frame').addFilter(_quiet_torch_logs)
+        copy = types.FunctionType(fn.__code__.replace(), fn.__globals__, fn.__name__, fn.__defaults__)
+        k = _kernels['compiled'][(fn, state)] = torch.compile(copy, dynamic=True, fullgraph=True, backend=_backend)
+    return k
+
+def _start_autograd_engine():
+    "One tiny backward, so that autograd's engine starts before anything compiles (see \"Forked processes\")."
+    try:
+        with torch.inference_mode(False), torch.enable_grad():
+            t = torch.zeros((), requires_grad=True); torch.autograd.grad(t * 1., t)
+    except RuntimeError: pass   # only forked children need it: never a reason not to compile
+
 # %% ../nbs/00a_kernels.ipynb #de526266
 def _marker(fn, x):
     "A file in inductor's cache directory that says `fn` was compiled on this machine for `x`'s dtype and device."
@@ -263,6 +273,7 @@ def _mark_ready(fn, x):
     try: m = _marker(fn, x); os.makedirs(os.path.dirname(m), exist_ok=True); open(m, 'a').close()
     except OSError: pass
 
+# %% ../nbs/00a_kernels.ipynb #f613166f
 def _try_compiled(fn, key, vals, x, grad):
     "`fn` compiled on `x` (and `grad`), or None where it cannot be, after saying why."
     try:
@@ -288,6 +299,7 @@ def _try_compiled(fn, key, vals, x, grad):
     _stats['compiled'] += 1
     return y if type(x) is torch.Tensor else _like(y, x)
 
+# %% ../nbs/00a_kernels.ipynb #b046e03f
 def _run_loops(fn, vals, x, grad):
     "`fn`'s hand-written CPU loop (`lisht_fastai.cpu_loops`), or None where the loops could not be built."
     m = cpu_loops()
@@ -298,6 +310,7 @@ def _run_loops(fn, vals, x, grad):
     _stats['loops'] += 1
     return y if type(x) is torch.Tensor else _like(y, x)
 
+# %% ../nbs/00a_kernels.ipynb #7cf979a5
 def _kernel(fn, eager, vals, x, grad=None):
     "Run `fn` as one fused loop where that applies (see above), else `eager`; `vals`: the parameters."
     args = (x,) if grad is None else (x, grad)
@@ -311,6 +324,7 @@ def _kernel(fn, eager, vals, x, grad=None):
     _stats['plain'] += 1
     return eager(*args, *vals)
 
+# %% ../nbs/00a_kernels.ipynb #9be37065
 def _fused_fn(name, fwd, bwd, eager_fwd, eager_bwd):
     "An autograd Function running `fwd`/`bwd` through `_kernel`, saving only `x`; its other inputs are parameters."
     def forward(x, *vals): return _kernel(fwd, eager_fwd, vals, x)
@@ -339,6 +353,7 @@ def light_relu(
     "LightRelu: `min(x*tanh(x) - sub, maxv)`; `sub=None`/`maxv=None` switch each part off."
     return _LiSHTFn.apply(x, _num(sub, 0.), _num(maxv, math.inf))
 
+# %% ../nbs/00a_kernels.ipynb #d1c0a24f
 def ftswish(
     x,              # input tensor
     threshold=-0.2, # output for x < 0 (T), added for x >= 0

@@ -74,6 +74,7 @@ def bf16_native(
     if dev.type != 'cpu': return None
     return bool({'amx_bf16', 'avx512_bf16'} & _cpu_flags())
 
+# %% ../nbs/04_learner.ipynb #7e0adb66
 class ChannelsLastBatch(ChannelsLast):
     "fastai's `ChannelsLast` (the model in channels_last) that also hands the model its image batches in that format."
     def __init__(self): super().__init__()
@@ -91,6 +92,7 @@ class DeviceMixedPrecision(MixedPrecision):
         self.kwargs['enabled'] = dtype == torch.float16      # bfloat16 has float32's range: no scaling
         self.autocast, self.learn.scaler, self.scales = autocast(dev, dtype=dtype), GradScaler(dev, **self.kwargs), L()
 
+# %% ../nbs/04_learner.ipynb #86249b06
 class LishtLearner(GuardedLearner):
     "A `GuardedLearner` (it cleans up after any exception) whose `to_fp16`/`to_bf16` work on every device."
     def to_fp16(self, **kwargs): return self._to_mixed(DeviceMixedPrecision(**kwargs))
@@ -119,6 +121,25 @@ def _default_arch(dls, act):
                      f"(1 channel, up to 64 px) and xresnet34 (3 channels). Pass arch='nb06', 'xresnet18/34/50' (or "
                      f"with '_clean') or a function.")
 
+# %% ../nbs/04_learner.ipynb #66e25ab7
+def _arch_model(arch, act_cls, n_in, n_out, why):
+    "The model `arch` names (or a function builds) with `act_cls` everywhere, and its rate family (None: custom)."
+    if callable(arch) and not isinstance(arch, str): return arch(act_cls, n_in, n_out), None
+    if arch == 'nb06': return nb06_cnn(act_cls, n_in=n_in, n_out=n_out), 'nb06'
+    if arch in XRESNETS: return xresnet(arch, act_cls, n_out=n_out, n_in=n_in, why=why), 'xresnet'
+    raise ValueError(f"unknown arch {arch!r}; accepted: 'nb06', {', '.join(map(repr, XRESNETS))}, or a function "
+                     f"(act_cls, n_in, n_out) -> model")
+
+def _default_lr(act_cls, arch, fam):
+    "The measured rate for a named arch; for a custom model (`fam` None) the nb06 CNN's, or 1e-3, with a warning."
+    if fam: return suggested_lr(act_cls, arch)
+    lr = suggested_lr(act_cls, 'nb06') if act_cls.name else 1e-3     # a custom model: no measured rate exists for it
+    warnings.warn(f"no measured learning rate for a custom arch: using {lr:g}, "
+                  f"{'the nb06 CNN rate for this activation' if act_cls.name else 'a default'}. Pass lr=... (see "
+                  f"learn.lr_find()).")
+    return lr
+
+# %% ../nbs/04_learner.ipynb #35c9e3da
 def lisht_learner(
     dls,                    # fastai DataLoaders (e.g. mnist_dls(), imagenette_dls())
     act='lightrelu',        # the activation: a registered name, class or partial (see known_acts())
@@ -147,18 +168,8 @@ def lisht_learner(
     else: n_in = dls.one_batch()[0].shape[1]
     n_out = n_out or getattr(dls, 'c', None)
     if n_out is None: raise ValueError("dls has no `c` (number of classes): pass n_out=...")
-    if callable(arch) and not isinstance(arch, str):
-        model, fam = arch(act_cls, n_in, n_out), None
-    elif arch == 'nb06': model, fam = nb06_cnn(act_cls, n_in=n_in, n_out=n_out), 'nb06'
-    elif arch in XRESNETS: model, fam = xresnet(arch, act_cls, n_out=n_out, n_in=n_in, why=why), 'xresnet'
-    else: raise ValueError(f"unknown arch {arch!r}; accepted: 'nb06', {', '.join(map(repr, XRESNETS))}, or a function "
-                           f"(act_cls, n_in, n_out) -> model")
-    if lr is None and fam: lr = suggested_lr(act_cls, arch)
-    elif lr is None:                        # a custom model: no measured rate exists for it
-        lr = suggested_lr(act_cls, 'nb06') if act_cls.name else 1e-3
-        warnings.warn(f"no measured learning rate for a custom arch: using {lr:g}, "
-                      f"{'the nb06 CNN rate for this activation' if act_cls.name else 'a default'}. Pass lr=... (see "
-                      f"learn.lr_find()).")
+    model, fam = _arch_model(arch, act_cls, n_in, n_out, why)
+    if lr is None: lr = _default_lr(act_cls, arch, fam)
     if opt_func is None: opt_func = Adam
     if loss_func is None: loss_func = LabelSmoothingCrossEntropyFlat() if fam == 'xresnet' else CrossEntropyLossFlat()
     cbs = listify(cbs)      # one callback or a list, as fastai's Learner accepts

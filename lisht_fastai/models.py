@@ -47,6 +47,7 @@ class CleanPathBlock(ResBlock):
         self.act = nn.Identity()        # no activation on the residual stream
     def forward(self, x): return self.convpath(x) + self.idpath(x)
 
+# %% ../nbs/03_models.ipynb #3b73c67c
 XRESNET_LAYERS = {'xresnet18': (1, [2, 2, 2, 2]), 'xresnet34': (1, [3, 4, 6, 3]), 'xresnet50': (4, [3, 4, 6, 3])}
 BLOCKS = {'post': ResBlock, 'clean': CleanPathBlock}
 XRESNETS = tuple(a + ('' if b == 'post' else f'_{b}') for b in BLOCKS for a in XRESNET_LAYERS)
@@ -56,6 +57,7 @@ class NamedXResNet(XResNet):
     arch, why = 'xresnet34', None
     def extra_repr(self): return f"{self.arch}, {self.why or BLOCK_NAMES['clean' if '_clean' in self.arch else 'post']}"
 
+# %% ../nbs/03_models.ipynb #bfac4332
 def xresnet(
     arch='xresnet34',   # 'xresnet18/34/50' (the course's block), or with '_clean' (CleanPathBlock): 'xresnet34_clean'
     act='relu',         # activation in every layer: name, class or partial
@@ -73,6 +75,7 @@ def xresnet(
     m.arch, m.why = arch, why
     return m
 
+# %% ../nbs/03_models.ipynb #4a02402d
 def xresnet_for(
     act,               # activation: name, class, partial or ActSpec
     depth='xresnet34', # 'xresnet18', 'xresnet34' or 'xresnet50'

@@ -22,6 +22,7 @@ def _smooth(v, beta=0.):
 
 def _get_stats(o): return o if isinstance(o, ActivationStats) else o.activation_stats
 
+# %% ../nbs/01c_plots.ipynb #23416db0
 def layer_label(
     stats, # an ActivationStats or a learner carrying one
     i,     # the recorded layer's index
@@ -30,6 +31,7 @@ def layer_label(
     st = _get_stats(stats)
     return f"layer {i + 1} ({type(st._mods[st._site_keys[i][0]]).__name__})"
 
+# %% ../nbs/01c_plots.ipynb #4885deeb
 def plot_layer_stats(
     stats,                             # an ActivationStats or a learner carrying one
     stat_names=('mean', 'std', 'min', 'near_floor'), # statistics to plot (STAT_NAMES; near_floor: the course's get_min)
@@ -58,6 +60,7 @@ def plot_layer_stats(
     axs[0].legend(fontsize=7, ncol=2)
     return axs
 
+# %% ../nbs/01c_plots.ipynb #33a37aab
 def color_dim(
     stats,        # an ActivationStats(hist=True) or a learner carrying one
     layers=None,  # layer indices or names; None: all
@@ -80,6 +83,7 @@ def color_dim(
     fig.tight_layout()
     return axs
 
+# %% ../nbs/01c_plots.ipynb #c9cbb9b5
 def plot_near_zero(
     stats,            # an ActivationStats or a learner carrying one
     layers=None,      # layer indices or names; None: all
@@ -94,6 +98,7 @@ def plot_near_zero(
     ax.set_title('fraction of outputs at the floor'); ax.set_ylim(0, 1)
     return ax
 
+# %% ../nbs/01c_plots.ipynb #7285e103
 def compare_stats(
     a,                 # first learner or ActivationStats
     b,                 # second learner or ActivationStats

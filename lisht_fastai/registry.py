@@ -32,6 +32,7 @@ ACTS = {}   # name or alias -> Act (lower case, '_' for '-'); aliases are extra 
 
 def _norm_name(name): return name.strip().lower().replace('-', '_')
 
+# %% ../nbs/00c_registry.ipynb #3243004c
 def register_act(
     name,            # the name for get_act and lisht_learner(act=...) (case, '-' and '_' are ignored)
     cls,             # an nn.Module class or a zero-argument factory
@@ -50,6 +51,7 @@ def register_act(
     for n in (name, *aliases): ACTS[_norm_name(n)] = entry
     return cls
 
+# %% ../nbs/00c_registry.ipynb #70526bfc
 def known_acts():
     "Every registered name and alias, sorted."
     return sorted(ACTS)
@@ -70,6 +72,7 @@ def act_key(
     e = find_act(act)
     return e.name if e else None
 
+# %% ../nbs/00c_registry.ipynb #5a6f8b57
 for _n, _c, _a, _f in [('lisht', LiSHT, (), .5), ('lightrelu', LightRelu, ('light_relu',), .5),
                        ('generalrelu', GeneralRelu, ('grelu', 'general_relu'), 1.), ('ftswish', FTSwish, (), 1.),
                        ('ftswish+', FTSwishPlus, ('ftswishplus', 'ftswish_plus'), 1.), ('relu', nn.ReLU, (), 1.),
@@ -77,13 +80,6 @@ for _n, _c, _a, _f in [('lisht', LiSHT, (), .5), ('lightrelu', LightRelu, ('ligh
     register_act(_n, _c, _a, lr_factor=_f)
 
 # %% ../nbs/00c_registry.ipynb #f33b3608
-def _check_kwargs(cls, kwargs, label):
-    try: inspect.signature(cls).bind(**kwargs)
-    except TypeError as e:
-        try: params = [p for p in inspect.signature(cls).parameters if p not in ('args', 'kwargs')]
-        except (TypeError, ValueError): params = []
-        raise TypeError(f"{label} does not accept {sorted(kwargs)}: {e}. Accepted: {params}") from None
-
 def act_name(
     act, # an activation class, partial, ActSpec or instance
 ):
@@ -95,6 +91,7 @@ def act_name(
         return f"{act_name(act.func)}({args})"
     return getattr(act, '__name__', repr(act))
 
+# %% ../nbs/00c_registry.ipynb #68405759
 @dataclass(frozen=True, eq=False)
 class ActSpec:
     "An activation resolved once (`resolve_act`); calling it builds a fresh module, so it serves as fastai's `act_cls`."
@@ -112,6 +109,15 @@ class ActSpec:
     def label(self): return act_name(self.factory)
     def __repr__(self): return f"ActSpec({self.label})"
 
+# %% ../nbs/00c_registry.ipynb #7659586e
+def _check_kwargs(cls, kwargs, label):
+    try: inspect.signature(cls).bind(**kwargs)
+    except TypeError as e:
+        try: params = [p for p in inspect.signature(cls).parameters if p not in ('args', 'kwargs')]
+        except (TypeError, ValueError): params = []
+        raise TypeError(f"{label} does not accept {sorted(kwargs)}: {e}. Accepted: {params}") from None
+
+# %% ../nbs/00c_registry.ipynb #3a631acd
 def resolve_act(
     act,        # a registered name (see known_acts()), an activation class, a partial or an ActSpec
     **kwargs    # the activation's arguments, checked now (e.g. maxv=16 for LightRelu)
@@ -140,6 +146,7 @@ def resolve_act(
         spec()   # build one now, so bad values fail here rather than deep inside a model
     return spec
 
+# %% ../nbs/00c_registry.ipynb #21f09f03
 def get_act(
     act,        # a registered name (see known_acts()), an activation class, a partial or an ActSpec
     **kwargs    # the activation's arguments, checked now (e.g. maxv=16 for LightRelu)
@@ -170,6 +177,7 @@ def resolve_spec(
     if act_key(name) is None: get_act(name)          # an unknown name: the registry's message, with the names
     return resolve_act(act_key(name), **kwargs)     # checks the arguments
 
+# %% ../nbs/00c_registry.ipynb #55ef0b44
 def parse_act(
     spec, # 'name' or 'name(key=value, ...)'
 ):
@@ -200,6 +208,7 @@ def _fmt_accs(a):
     a = np.asarray(a, dtype=float)
     return f"{a.mean():.2f}{f' ± {a.std(ddof=1):.2f}' if len(a) > 1 else ''}% ({len(a)} seed{'s' * (len(a) > 1)})"
 
+# %% ../nbs/00c_registry.ipynb #8906c1eb
 @dataclass(frozen=True)
 class BlockEvidence:
     "One activation setting's final valid accuracies (%) in XResNet with each block, one per seed, and where from."
@@ -222,6 +231,7 @@ class BlockEvidence:
         "'setting: clean path mean ± sd% (n seeds) vs course block mean ± sd% (n seeds)'"
         return f"{self.setting}: clean path {_fmt_accs(self.clean)} vs course block {_fmt_accs(self.post)}"
 
+# %% ../nbs/00c_registry.ipynb #af615f34
 def set_block(
     act,         # a registered name or alias (or its class)
     evidence=(), # BlockEvidence measurements, one per activation setting
@@ -248,6 +258,7 @@ def set_block(
         if v is e: ACTS[k] = new
     return new
 
+# %% ../nbs/00c_registry.ipynb #c02072f8
 for _n, _ev in [('relu', [('relu', (74.599, 74.089, 74.701), (76.764, 76.535))]),
                 ('generalrelu', [('generalrelu(leak=0.1, maxv=6, sub=0.4)', (72.994,), (76.764,))]),
                 ('lightrelu', [('lightrelu(maxv=16)', (70.675, 73.605, 74.344), (42.318, 35.363)),
@@ -256,8 +267,6 @@ for _n, _ev in [('relu', [('relu', (74.599, 74.089, 74.701), (76.764, 76.535))])
     set_block(_n, [BlockEvidence(*x) for x in _ev])
 
 # %% ../nbs/00c_registry.ipynb #45beb7a3
-_BLOCK_WARNED = set()   # activations already warned about: the note comes once per activation
-
 def _block_costs():
     "The most the clean path and the course's block cost any measured activation, in points."
     gaps = [np.mean(x.post) - np.mean(x.clean) for e in dict.fromkeys(ACTS.values()) for x in e.block_evidence]
@@ -284,6 +293,9 @@ def block_note(
             f"(measured, the clean path cost at most {clean:.1f} points, the course's block up to {post:.1f}; see "
             f"block_table())")
 
+# %% ../nbs/00c_registry.ipynb #efef756c
+_BLOCK_WARNED = set()   # activations already warned about: the note comes once per activation
+
 def default_block(
     act, # a name, class, partial or ActSpec
 ):
@@ -295,6 +307,7 @@ def default_block(
         _BLOCK_WARNED.add(key); warnings.warn(block_note(spec), stacklevel=2)
     return 'clean'
 
+# %% ../nbs/00c_registry.ipynb #57ebf626
 def block_table():
     "The registry's blocks: each activation, the block it trains in, and the accuracies (%) behind that choice."
     rows = []

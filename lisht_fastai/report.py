@@ -26,6 +26,7 @@ MIN_CI_N = 5        # fewer values: no bootstrap interval (3 values give only 10
 N_BOOT, BOOT_SEED = 9999, 0   # percentile bootstrap with a fixed generator: a table is the same each time it is built
 CANNOT_TELL = 'cannot tell'
 
+# %% ../nbs/05c_report.ipynb #1f09dd64
 def run_outcome(
     r,                 # a run record
     collapse_acc=None, # a finished run at or below this accuracy collapsed; None: by its classes k, (k + 8) / 9k
@@ -39,6 +40,7 @@ def run_outcome(
     lim = collapse_acc if collapse_acc is not None else (k + 8) / (9 * k)   # a ninth of the way from chance to 100%
     return 'collapsed' if acc <= lim else 'trained'
 
+# %% ../nbs/05c_report.ipynb #cb9eb0af
 def failure_ci(
     k,           # failed runs
     n,           # runs
@@ -49,6 +51,7 @@ def failure_ci(
     ci = sps.binomtest(k, n).proportion_ci(level, method='exact')
     return (float(ci.low), float(ci.high))
 
+# %% ../nbs/05c_report.ipynb #1c4d5f77
 def _boot_ci(stat, *samples, level=0.95):
     "Percentile bootstrap interval of `stat(*samples, axis=)`; none below `MIN_CI_N` values in a sample."
     if min(len(s) for s in samples) < MIN_CI_N: return (math.nan, math.nan)
@@ -61,6 +64,7 @@ def _boot_ci(stat, *samples, level=0.95):
 def _mean(x, axis=-1): return np.mean(x, axis=axis)
 def _diff_means(x, y, axis=-1): return np.mean(x, axis=axis) - np.mean(y, axis=axis)
 
+# %% ../nbs/05c_report.ipynb #7f16c69a
 def prob_improvement(
     x,             # scores of A
     y,             # scores of B
@@ -94,6 +98,7 @@ def group_runs(
     groups = list(dict.fromkeys(cfgs))
     return {label: [r for r, c in zip(runs, cfgs) if c == g] for g, label in zip(groups, _distinct(groups))}
 
+# %% ../nbs/05c_report.ipynb #ec9c4c81
 def _row(rows, label):
     if label not in rows: raise ValueError(f"{label!r} is not a row; rows: {list(rows)}")
     return rows[label]
@@ -112,6 +117,7 @@ def row_stats(
                 fail_lo=flo, fail_hi=fhi, acc_mean=acc.mean() if len(acc) else math.nan,
                 acc_sd=acc.std(ddof=1) if len(acc) > 1 else math.nan, acc_lo=alo, acc_hi=ahi)
 
+# %% ../nbs/05c_report.ipynb #81e2143d
 def _trained(rs, collapse_acc):
     return {r['config']['seed']: r['final_accuracy'] for r in rs if run_outcome(r, collapse_acc) == 'trained'}
 
@@ -127,6 +133,7 @@ def _pairs(ra, rb):
     sa, sb = ({r['config']['seed'] for r in rs} for rs in (ra, rb))
     return len(sa & sb) >= MIN_TEST_N and 2 * len(sa & sb) > max(len(sa), len(sb))
 
+# %% ../nbs/05c_report.ipynb #b0a4b79e
 def contrast(
     ra,                # the runs of configuration A
     rb,                # the runs of configuration B
@@ -170,6 +177,7 @@ def verdict(
                 accuracy_n=c['n'], accuracy_p=c['p_acc'], paired=c['paired'], diff=c['diff'],
                 diff_ci=(c['diff_lo'], c['diff_hi']), p_improve=c['p_improve'])
 
+# %% ../nbs/05c_report.ipynb #905d5895
 def _p(p): return f"p = {p:.2g}"
 
 def verdict_text(
@@ -216,6 +224,7 @@ def results_table(
                     'lr': RunConfig.from_dict(rs[0]['config']).lr})
     return pd.DataFrame(out).set_index('activation')
 
+# %% ../nbs/05c_report.ipynb #b61b0fe0
 _ENV_KEYS = (('lisht_fastai versions', lambda e: f"{e.get('lisht_fastai')} {e.get('git') or ''}".strip()),
              ('kernel versions', lambda e: f"{e.get('kernel_version') or 'unrecorded'} ({e.get('kernels') or '?'})"),
              ('torch/fastai versions', lambda e: f"torch {e.get('torch')}, fastai {e.get('fastai')}"),
@@ -226,6 +235,7 @@ def _on_kernels(r):
     e = find_act(r['config']['act'])
     return e is None or not getattr(e.cls, '__module__', '').startswith('torch.')
 
+# %% ../nbs/05c_report.ipynb #3db6268e
 def table_notes(
     runs,              # the runs behind a table
     collapse_acc=None, # as in results_table
@@ -253,6 +263,7 @@ def table_notes(
                      "kernels may differ between them in the last bits, enough to flip a run at the edge of collapse")
     return notes
 
+# %% ../nbs/05c_report.ipynb #16923164
 def format_table(
     df, # a results_table()
 ):
@@ -276,6 +287,7 @@ def format_table(
     out['lr'] = [f"{v:g}" for v in d.lr]
     return out
 
+# %% ../nbs/05c_report.ipynb #a6af73d4
 def table_text(
     runs,              # the runs behind the table
     width=100,         # the terminal's columns: the table splits into blocks of columns, the legend wraps
@@ -287,6 +299,7 @@ def table_text(
              for n in table_notes(runs, **kwargs)]
     return t + '\n\n' + '\n'.join(notes)
 
+# %% ../nbs/05c_report.ipynb #04dd0e53
 def load_results(
     out, # a results folder (or its results.jsonl)
 ):
@@ -313,6 +326,7 @@ def plot_curves(
     ax.set_xlabel('epoch'); ax.set_ylabel(metric); ax.grid(alpha=.3); ax.legend(fontsize=8)
     return ax
 
+# %% ../nbs/05c_report.ipynb #6de271c2
 def plot_final_stats(
     runs,         # run records from compare()
     stat='min',   # the statistic per layer

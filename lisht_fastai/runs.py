@@ -4,7 +4,7 @@
 
 # %% ../nbs/05a_runs.ipynb #0cbe978f
 from __future__ import annotations
-import ast, functools, hashlib, random, json, math, os, platform, subprocess, time
+import ast, functools, hashlib, inspect, random, json, math, os, platform, subprocess, time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
@@ -26,6 +26,8 @@ from .learner import lisht_learner, suggested_lr, bf16_native
 from .models import xresnet_for
 from .guard import NonFiniteError
 from .distrib import distrib_ctx
+from . import kernels, cpu_loops
+from .kernels import kernel_mode
 
 # %% auto #0
 __all__ = ['COURSE_BASE_LR', 'COURSE_LR', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'DEFAULT_SIZE', 'PRECISIONS', 'RESULTS_VERSION',
@@ -44,6 +46,7 @@ _DEFAULTS = dict(source=None, fingerprint=None, precision='fp32', pipeline='pil'
 _OPTIONAL = tuple(_DEFAULTS)
 PRECISIONS = ('fp32', 'bf16')   # float32; bf16 autocast with channels_last (model and batches)
 
+# %% ../nbs/05a_runs.ipynb #9fb4c4f9
 def _positive(name, v, kind=float, allow_none=False):
     if v is None and allow_none: return None
     ok = isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
@@ -59,6 +62,7 @@ def _check_speed(data, precision, pipeline, stats_every):
         raise ValueError(f"pipeline='tensor' decodes an image folder once; {data!r} data has its own loaders")
     return _positive('stats_every', stats_every, int)
 
+# %% ../nbs/05a_runs.ipynb #cac8c927
 @dataclass(frozen=True)
 class RunConfig:
     "One training run, fully resolved; its `make` classmethod fills in the defaults."
@@ -79,88 +83,87 @@ class RunConfig:
     pipeline: str = 'pil'   # images: 'pil' (fastai's item transforms) or 'tensor' (decoded once, tensor_folder_dls)
     stats_every: int = 1    # ActivationStats and NaNGuard's layer checks on every n-th training batch (loss: all)
 
-    @classmethod
-    def make(cls,
-        act,            # 'name(k=v)' spec, or a registry name with `act_kwargs`
-        seed=0,         # seed
-        data='mnist',   # 'mnist', 'imagenette', an image folder, a named function seed -> DataLoaders, or a DataSource
-        recipe=None,    # 'telemetry', 'course', 'fastai' or 'nb11'; None: course for MNIST, fastai for images
-        epochs=1,       # epochs
-        lr=None,        # max learning rate; None: COURSE_LR (course) or suggested_lr (fastai)
-        bs=None,        # batch size; None: 512 (MNIST), 64 (images)
-        size=None,      # image size; None: 128 (images; MNIST and data functions have their own)
-        subset=None,    # fraction of the images (Imagenette, image folders)
-        arch=None,      # None: nb06 for MNIST; for images xresnet34 in the block measured best for act (xresnet_for)
-        act_kwargs=None,# the activation's arguments (when `act` is a bare name)
-        precision='fp32', # 'fp32' or 'bf16' (autocast + channels_last)
-        pipeline=None,  # images: 'pil' or 'tensor'; None: 'pil'
-        stats_every=1,  # record statistics and check layers on every n-th training batch
-    ):
-        "A `RunConfig` with every default resolved and every value checked."
-        spec = resolve_spec(act if act_kwargs is None else spec_label(act, act_kwargs))   # the one resolution
-        name, kw = spec.name, dict(spec.kwargs)
-        src = data_source(data); data = src.kind
-        recipe = recipe or ('course' if data == 'mnist' else 'fastai')
-        if recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; accepted: "
-                                                   f"{', '.join(map(repr, RECIPES))}")
-        if recipe in ('telemetry', 'course') and data != 'mnist':
-            raise ValueError(f"the {recipe!r} recipe is notebook 6's MNIST set-up; use recipe='fastai' or 'nb11' for "
-                             f"images")
-        if recipe == 'nb11' and data == 'mnist':
-            raise ValueError("the 'nb11' recipe is notebook 11's Imagenette set-up, for images (imagenette, a "
-                             "folder, a function)")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
-        epochs = _positive('epochs', epochs, int)
-        if data == 'function':
-            given = [k for k, v in (('bs', bs), ('size', size), ('subset', subset)) if v is not None]
-            if given: raise ValueError(f"{', '.join(given)}: the data function {src.source!r} builds the DataLoaders; "
-                                       f"set {' and '.join(given)} there")
-        elif data != 'folder': bs = _positive('bs', DEFAULT_BS[data] if bs is None else bs, int)
-        arch = arch or ('nb06' if data == 'mnist' else xresnet_for(spec))
-        if recipe in ('telemetry', 'course') and arch != 'nb06': raise ValueError(f"the {recipe!r} recipe trains the "
-                                                                                  f"nb06 CNN, not {arch!r}")
-        if data in ('imagenette', 'folder'):
-            size = _positive('size', DEFAULT_SIZE if size is None else size, int)
-            if size < 16: raise ValueError(f"size must be at least 16 px for an XResNet, got {size}")
-            subset = _positive('subset', subset, allow_none=True)
-            if subset is not None and subset > 1: raise ValueError(f"subset must be a fraction in (0, 1], got {subset}")
-        elif data == 'mnist': size = subset = None
-        if data == 'folder':      # a small folder: one batch of all its training images (fastai drops a partial batch)
-            n = sum(k if subset is None else max(1, round(k * subset)) for k in src.train_groups)
-            bs = _positive('bs', min(DEFAULT_BS[data], n) if bs is None else bs, int)
-            if bs > n: raise ValueError(f"bs {bs} is more than the {n} training images in {src.source}: fastai drops "
-                                        f"an incomplete last batch, so nothing would train; pass bs={n} or less")
-        stats_every = _check_speed(data, precision, pipeline, stats_every)
-        if lr is None: lr = (suggested_lr(spec, arch) if recipe == 'fastai'
-                             else NB11_LR if recipe == 'nb11' else COURSE_BASE_LR * spec.lr_factor)
-        cfg = cls(data=data, recipe=recipe, act=name, act_kwargs=tuple(sorted(kw.items())), seed=int(seed),
-                   epochs=epochs, lr=_positive('lr', lr), bs=bs, arch=arch, size=size, subset=subset,
-                   source=src.source, fingerprint=src.fingerprint, precision=precision, pipeline=pipeline or 'pil',
-                   stats_every=stats_every)
-        cfg.__dict__['spec'] = spec              # travels with the config: `run_learner` builds from it
-        return cfg
-
     @functools.cached_property
     def spec(self):
         "The activation, resolved once per config (`resolve_act`): what `run_learner` builds the model with."
         return resolve_act(self.act, **dict(self.act_kwargs))
 
-    @property
-    def label(self): return spec_label(self.act, self.act_kwargs)
-    @property
-    def group(self):
-        "Everything but the seed: the runs of one group are repeats of one experiment."
-        return replace(self, seed=0)
-    @property
-    def data_label(self): return self.source or self.data
-    def as_dict(self):
-        "The config as a dict, its run's key; the optional fields only when not at their defaults: older keys stay."
-        return {k: v for k, v in {**asdict(self), 'act_kwargs': dict(self.act_kwargs)}.items()
-                if not (k in _DEFAULTS and v == _DEFAULTS[k])}
-    @property
-    def key(self): return json.dumps(self.as_dict(), sort_keys=True)
+# %% ../nbs/05a_runs.ipynb #f4d37a79
+@patch(cls_method=True)
+def make(cls:RunConfig,
+    act,            # 'name(k=v)' spec, or a registry name with `act_kwargs`
+    seed=0,         # seed
+    data='mnist',   # 'mnist', 'imagenette', an image folder, a named function seed -> DataLoaders, or a DataSource
+    recipe=None,    # 'telemetry', 'course', 'fastai' or 'nb11'; None: course for MNIST, fastai for images
+    epochs=1,       # epochs
+    lr=None,        # max learning rate; None: COURSE_LR (course) or suggested_lr (fastai)
+    bs=None,        # batch size; None: 512 (MNIST), 64 (images)
+    size=None,      # image size; None: 128 (images; MNIST and data functions have their own)
+    subset=None,    # fraction of the images (Imagenette, image folders)
+    arch=None,      # None: nb06 for MNIST; for images xresnet34 in the block measured best for act (xresnet_for)
+    act_kwargs=None,# the activation's arguments (when `act` is a bare name)
+    precision='fp32', # 'fp32' or 'bf16' (autocast + channels_last)
+    pipeline=None,  # images: 'pil' or 'tensor'; None: 'pil'
+    stats_every=1,  # record statistics and check layers on every n-th training batch
+):
+    "A `RunConfig` with every default resolved and every value checked."
+    spec = resolve_spec(act if act_kwargs is None else spec_label(act, act_kwargs))   # the one resolution
+    name, kw = spec.name, dict(spec.kwargs)
+    src = data_source(data); data = src.kind
+    recipe = recipe or ('course' if data == 'mnist' else 'fastai')
+    if recipe not in RECIPES: raise ValueError(f"unknown recipe {recipe!r}; accepted: {', '.join(map(repr, RECIPES))}")
+    if recipe in ('telemetry', 'course') and data != 'mnist': raise ValueError(
+        f"the {recipe!r} recipe is notebook 6's MNIST set-up; use recipe='fastai' or 'nb11' for images")
+    if recipe == 'nb11' and data == 'mnist': raise ValueError(
+        "the 'nb11' recipe is notebook 11's Imagenette set-up, for images (imagenette, a folder, a function)")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, got {seed!r}")
+    epochs = _positive('epochs', epochs, int)
+    if data == 'function':
+        given = [k for k, v in (('bs', bs), ('size', size), ('subset', subset)) if v is not None]
+        if given: raise ValueError(f"{', '.join(given)}: the data function {src.source!r} builds the DataLoaders; "
+                                   f"set {' and '.join(given)} there")
+    elif data != 'folder': bs = _positive('bs', DEFAULT_BS[data] if bs is None else bs, int)
+    arch = arch or ('nb06' if data == 'mnist' else xresnet_for(spec))
+    if recipe in ('telemetry', 'course') and arch != 'nb06': raise ValueError(f"the {recipe!r} recipe trains the "
+                                                                              f"nb06 CNN, not {arch!r}")
+    if data in ('imagenette', 'folder'):
+        size = _positive('size', DEFAULT_SIZE if size is None else size, int)
+        if size < 16: raise ValueError(f"size must be at least 16 px for an XResNet, got {size}")
+        subset = _positive('subset', subset, allow_none=True)
+        if subset is not None and subset > 1: raise ValueError(f"subset must be a fraction in (0, 1], got {subset}")
+    elif data == 'mnist': size = subset = None
+    if data == 'folder':      # a small folder: one batch of all its training images (fastai drops a partial batch)
+        n = sum(k if subset is None else max(1, round(k * subset)) for k in src.train_groups)
+        bs = _positive('bs', min(DEFAULT_BS[data], n) if bs is None else bs, int)
+        if bs > n: raise ValueError(f"bs {bs} is more than the {n} training images in {src.source}: fastai drops "
+                                    f"an incomplete last batch, so nothing would train; pass bs={n} or less")
+    stats_every = _check_speed(data, precision, pipeline, stats_every)
+    if lr is None: lr = (suggested_lr(spec, arch) if recipe == 'fastai'
+                         else NB11_LR if recipe == 'nb11' else COURSE_BASE_LR * spec.lr_factor)
+    cfg = cls(data=data, recipe=recipe, act=name, act_kwargs=tuple(sorted(kw.items())), seed=int(seed),
+               epochs=epochs, lr=_positive('lr', lr), bs=bs, arch=arch, size=size, subset=subset,
+               source=src.source, fingerprint=src.fingerprint, precision=precision, pipeline=pipeline or 'pil',
+               stats_every=stats_every)
+    cfg.__dict__['spec'] = spec              # travels with the config: `run_learner` builds from it
+    return cfg
 
+# %% ../nbs/05a_runs.ipynb #1dbee4dc
+@patch(as_prop=True)
+def label(self:RunConfig): return spec_label(self.act, self.act_kwargs)
+@patch(as_prop=True)
+def group(self:RunConfig):
+    "Everything but the seed: the runs of one group are repeats of one experiment."
+    return replace(self, seed=0)
+@patch(as_prop=True)
+def data_label(self:RunConfig): return self.source or self.data
+@patch
+def as_dict(self:RunConfig):
+    "The config as a dict, its run's key; the optional fields only when not at their defaults: older keys stay."
+    return {k: v for k, v in {**asdict(self), 'act_kwargs': dict(self.act_kwargs)}.items()
+            if not (k in _DEFAULTS and v == _DEFAULTS[k])}
+@patch(as_prop=True)
+def key(self:RunConfig): return json.dumps(self.as_dict(), sort_keys=True)
 @patch(cls_method=True)
 def from_dict(cls:RunConfig, d):
     "The config of a stored record (`as_dict`'s inverse)."
@@ -171,10 +174,6 @@ def from_dict(cls:RunConfig, d):
     return cls(**{**d, 'act_kwargs': tuple(sorted(d['act_kwargs'].items()))})
 
 # %% ../nbs/05a_runs.ipynb #b2c0e002
-import inspect
-from . import kernels, cpu_loops
-from .kernels import kernel_mode
-
 def kernel_version(
     src=None, # source text to hash; None: the modules `lisht_fastai.kernels` and `cpu_loops`, read with inspect
 ):
@@ -187,7 +186,6 @@ def kernel_version(
                 and isinstance(body[0].value.value, str)):
             n.body = body[1:] or [ast.Pass()]          # a docstring does not count
     return hashlib.sha256(ast.dump(tree).encode()).hexdigest()[:12]
-
 _KERNEL_VERSION = kernel_version()   # read once, at import, like the git commit: the kernels this process runs
 
 # %% ../nbs/05a_runs.ipynb #e8b51b2e
@@ -208,6 +206,7 @@ def seeded(
         torch.use_deterministic_algorithms(prev[0], warn_only=prev[1])
         torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = prev[2], prev[3]
 
+# %% ../nbs/05a_runs.ipynb #4b66a5fb
 def _git_commit():
     root = Path(lisht_fastai.__file__).resolve().parents[1]
     if not (root / '.git').exists(): return None
@@ -217,7 +216,6 @@ def _git_commit():
                                capture_output=True, text=True, timeout=10).stdout.strip()
         return (r.stdout.strip() + ('+dirty' if dirty else '')) if r.returncode == 0 else None
     except (OSError, subprocess.SubprocessError): return None
-
 _GIT = _git_commit()   # read once, when the code is imported: a checkout during a long run must not relabel its runs
 
 def _cpu_name():
@@ -231,8 +229,7 @@ def run_env(
     "What a rerun needs besides the config: versions, git commit, kernels, threads, workers, device, machine."
     dev = torch.device(device) if device is not None else torch.device('cpu')
     name = torch.cuda.get_device_name(dev) if dev.type == 'cuda' else _cpu_name()
-    return dict(lisht_fastai=lisht_fastai.__version__, git=_GIT, torch=torch.__version__,
-                fastai=fastai.__version__,
+    return dict(lisht_fastai=lisht_fastai.__version__, git=_GIT, torch=torch.__version__, fastai=fastai.__version__,
                 python=platform.python_version(), threads=torch.get_num_threads(),
                 workers=dls.train.fake_l.num_workers if dls is not None else None, device=str(dev), device_name=name,
                 world_size=max(1, num_distrib()), host=platform.node(), kernel_version=_KERNEL_VERSION,
@@ -255,10 +252,12 @@ class EpochLog(Callback):
                           'seconds': time.perf_counter() - self._t0})
         self._t0 = None
 
+# %% ../nbs/05a_runs.ipynb #832731af
 def course_sched(lr_max):
     "The course's nb06 schedule: cosine from 0.2 to 1 over the first half, 1 to 0.1 over the second, times `lr_max`."
     return combine_scheds([0.5, 0.5], [SchedCos(0.2 * lr_max, lr_max), SchedCos(lr_max, 0.1 * lr_max)])
 
+# %% ../nbs/05a_runs.ipynb #2df2e8f7
 def _run_dls(cfg, data_path, num_workers, data_fn):
     "The DataLoaders of `cfg`: its data set, its image folder (as fingerprinted when planned) or its data function."
     if cfg.data == 'mnist': return mnist_dls(data_path, bs=cfg.bs, seed=cfg.seed)
@@ -279,6 +278,7 @@ def _run_dls(cfg, data_path, num_workers, data_fn):
                                                          f"{type(dls).__name__}, not fastai DataLoaders")
     return seed_dls(dls, cfg.seed)
 
+# %% ../nbs/05a_runs.ipynb #61df86aa
 def run_learner(
     cfg,            # the RunConfig
     data_path=None, # data folder or file (see mnist_dls / imagenette_dls)
@@ -304,9 +304,6 @@ def run_learner(
     return learn, fit
 
 # %% ../nbs/05a_runs.ipynb #213c71e2
-CHECKPOINT_VERSION = 1
-_IDENTITY_SKIP = ('git', 'host', 'device_name')   # what may change between a kill and its resume
-
 def rng_states(dls=None):
     "Every generator a run draws from: Python's, NumPy's, PyTorch's (CPU, CUDA) and each loader's own."
     return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
@@ -322,29 +319,15 @@ def set_rng_states(s, dls=None):
         dl.rng.setstate(r)
         if g is not None: dl.fake_l.generator.set_state(g)
 
+# %% ../nbs/05a_runs.ipynb #cd32df00
+CHECKPOINT_VERSION = 1
+_IDENTITY_SKIP = ('git', 'host', 'device_name')   # what may change between a kill and its resume
+
 class Checkpoint(Callback):
     "Save a run's whole state after each finished epoch to `path`; `resume` picks it up after a kill."
     order = 70                                   # after EpochLog (60): the saved rows include the epoch just ended
     def __init__(self, path, identity, log, say=print):
         store_attr('identity,log,say'); self.path, self.start, self.pending, self.prior = Path(path), 0, None, 0.
-
-    def resume(self, learn):
-        "Load the model and optimiser of a matching checkpoint into `learn`; return the number of finished epochs."
-        if not self.path.exists(): return 0
-        try: ck = torch.load(self.path, map_location='cpu', weights_only=False)   # our own file: RNG states inside
-        except Exception as e:
-            self.say(f"checkpoint {self.path} is unreadable ({type(e).__name__}): starting afresh"); return 0
-        if ck.get('version') != CHECKPOINT_VERSION or ck.get('identity') != self.identity:
-            diff = sorted(k for k in set(self.identity) | set(ck.get('identity') or {})
-                          if (ck.get('identity') or {}).get(k) != self.identity.get(k))
-            self.say(f"checkpoint {self.path} belongs to another run or set-up (differs in {diff}): starting afresh")
-            return 0
-        learn.model.load_state_dict(ck['model'])
-        learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
-        self.log.rows, self.prior, self.start, self.pending = list(ck['rows']), ck['seconds'], ck['epoch'], ck
-        if 'activation_stats' in learn.cbs.attrgot('name'): learn.activation_stats.load_state_dict(ck['stats'])
-        return self.start
-
     def before_fit(self): self.t0, self.trained = time.perf_counter(), False
     def before_train(self):
         self.trained = True
@@ -354,10 +337,8 @@ class Checkpoint(Callback):
         sm = self.learn.recorder.smooth_loss; sm.count, sm.val = ck['smooth_loss']   # train_loss: smoothed over epochs
         if hasattr(self.learn, 'activation_stats'): self.learn.activation_stats.load_state_dict(ck['stats'])
         set_rng_states(ck['rng'], self.dls)
-
     @property
     def seconds(self): return self.prior + (time.perf_counter() - self.t0 if hasattr(self, 't0') else 0.)
-
     def after_epoch(self):
         if not self.trained: return                # an epoch fastai skipped on the way to `start_epoch`
         self.trained = False
@@ -371,11 +352,30 @@ class Checkpoint(Callback):
         tmp = self.path.with_name(self.path.name + '.tmp')
         torch.save(ck, tmp); os.replace(tmp, self.path)   # a kill mid-save leaves the old checkpoint whole
 
-# %% ../nbs/05a_runs.ipynb #146a2cc1
+# %% ../nbs/05a_runs.ipynb #37d5d717
+@patch
+def resume(self:Checkpoint, learn):
+    "Load the model and optimiser of a matching checkpoint into `learn`; return the number of finished epochs."
+    if not self.path.exists(): return 0
+    try: ck = torch.load(self.path, map_location='cpu', weights_only=False)   # our own file: RNG states inside
+    except Exception as e:
+        self.say(f"checkpoint {self.path} is unreadable ({type(e).__name__}): starting afresh"); return 0
+    if ck.get('version') != CHECKPOINT_VERSION or ck.get('identity') != self.identity:
+        diff = sorted(k for k in set(self.identity) | set(ck.get('identity') or {})
+                      if (ck.get('identity') or {}).get(k) != self.identity.get(k))
+        self.say(f"checkpoint {self.path} belongs to another run or set-up (differs in {diff}): starting afresh")
+        return 0
+    learn.model.load_state_dict(ck['model'])
+    learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
+    self.log.rows, self.prior, self.start, self.pending = list(ck['rows']), ck['seconds'], ck['epoch'], ck
+    if 'activation_stats' in learn.cbs.attrgot('name'): learn.activation_stats.load_state_dict(ck['stats'])
+    return self.start
+
 def run_identity(cfg, env, deterministic):
     "What a checkpoint must share with the run resuming it: the exact config and the set-up that trains it."
     return {'key': cfg.key, 'deterministic': deterministic, **{k: v for k, v in env.items() if k not in _IDENTITY_SKIP}}
 
+# %% ../nbs/05a_runs.ipynb #146a2cc1
 def run_one(
     cfg,                # the RunConfig
     data_path=None,     # data folder or file

@@ -27,6 +27,7 @@ def is_activation(m):
     "True if module `m` is an activation layer that `ActivationStats` hooks by default."
     return isinstance(m, activation_types())
 
+# %% ../nbs/01b_stats.ipynb #a5bf87d8
 # (lowest, highest) output of torch's activations (SiLU, GELU and Mish dip below 0); act_bounds reads Hardtanh's, ELU's
 _TORCH_BOUNDS = {nn.ReLU: (0., math.inf), nn.SiLU: (-0.27846, math.inf), nn.GELU: (-0.16997, math.inf),
                  nn.Mish: (-0.30884, math.inf), nn.Sigmoid: (0., 1.), nn.Tanh: (-1., 1.), nn.Softplus: (0., math.inf),
@@ -41,6 +42,7 @@ def act_bounds(m):
         if isinstance(m, c): return b
     return (-math.inf, math.inf)
 
+# %% ../nbs/01b_stats.ipynb #deac0987
 def act_floor(m):
     "The value an activation's 'dead' outputs sit at: its lowest output, or `floor` if it defines one, else 0."
     if hasattr(m, 'floor'): return float(m.floor)
@@ -50,6 +52,7 @@ def act_floor(m):
 # %% ../nbs/01b_stats.ipynb #5778d178
 STAT_NAMES = ('mean', 'std', 'min', 'max', 'near_floor')
 
+# %% ../nbs/01b_stats.ipynb #53ccf83b
 def world_size():
     "Number of processes in the default `torch.distributed` group (1 when not distributed)."
     return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
@@ -60,6 +63,7 @@ def _all_gather(t):
     dist.all_gather(out, t.contiguous())
     return torch.stack(out)
 
+# %% ../nbs/01b_stats.ipynb #b00b86a0
 def reduce_rows(
     rows,   # this rank's rows: (sites, 5 stats [+ bins])
     sites,  # site index of each row
@@ -129,88 +133,103 @@ class ActivationStats(GuardedHookCallback):
         self.rec_every = int(every)
         self._reset()
 
-    def _reset(self):
-        self._site_keys, self._site_of, self._max_calls = [], {}, {}
-        self._chunks, self._buf, self._rec, self._iter_offset, self._epoch_offset = [], [], False, 0, 0
-        self.gathers = 0          # collectives made to combine ranks (DDP): one per recorded batch
+# %% ../nbs/01b_stats.ipynb #80ff2d40
+@patch
+def _reset(self:ActivationStats):
+    self._site_keys, self._site_of, self._max_calls = [], {}, {}
+    self._chunks, self._buf, self._rec, self._iter_offset, self._epoch_offset = [], [], False, 0, 0
+    self.gathers = 0          # collectives made to combine ranks (DDP): one per recorded batch
 
-    # --- set-up --------------------------------------------------------------
-    def before_fit(self):
-        # fastai also sends before_fit for get_preds/validate/show_results: the reset waits for the first training phase
-        self._new_fit, self._fitting = True, False
-        names = {}
-        for n, m in self.learn.model.named_modules(remove_duplicate=False):
-            names.setdefault(id(m), []).append(n or type(m).__name__)
-        mods = listify(self.user_modules) if self.user_modules is not None else \
-               list({id(m): m for _, m in self.learn.model.named_modules() if is_activation(m)}.values())
-        if not mods: raise ValueError("ActivationStats found no activation layers to hook; pass modules=[...] to "
-                                      "choose layers")
-        self.__dict__['modules'] = self._mods = mods     # (setattr would warn: fastai's Learner delegates `modules`)
-        self._names = [names.get(id(m), [type(m).__name__]) for m in mods]
-        self._idx = {id(m): i for i, m in enumerate(mods)}
-        self._floors = [act_floor(m) if is_activation(m) else 0. for m in mods]
-        self._ranges = [self._range_for(m) for m in mods]
-        self._warned, self._calls, self._cur = False, {}, []
-        super().before_fit()
+# %% ../nbs/01b_stats.ipynb #6fade321
+@patch
+def before_fit(self:ActivationStats):
+    # fastai also sends before_fit for get_preds/validate/show_results: the reset waits for the first training phase
+    self._new_fit, self._fitting = True, False
+    names = {}
+    for n, m in self.learn.model.named_modules(remove_duplicate=False):
+        names.setdefault(id(m), []).append(n or type(m).__name__)
+    mods = listify(self.user_modules) if self.user_modules is not None else \
+           list({id(m): m for _, m in self.learn.model.named_modules() if is_activation(m)}.values())
+    if not mods: raise ValueError("ActivationStats found no activation layers to hook; pass modules=[...] to "
+                                  "choose layers")
+    self.__dict__['modules'] = self._mods = mods     # (setattr would warn: fastai's Learner delegates `modules`)
+    self._names = [names.get(id(m), [type(m).__name__]) for m in mods]
+    self._idx = {id(m): i for i, m in enumerate(mods)}
+    self._floors = [act_floor(m) if is_activation(m) else 0. for m in mods]
+    self._ranges = [self._range_for(m) for m in mods]
+    self._warned, self._calls, self._cur = False, {}, []
+    super(ActivationStats, self).before_fit()
 
-    # --- recording -------------------------------------------------------------
-    def before_train(self):
-        if self._new_fit:
-            if self.reset_on_fit or not hasattr(self, '_chunks'): self._reset()
-            else:
-                self._flush()
-                self._iter_offset, self._epoch_offset = self._next_iter, self._next_epoch
-            self._new_fit, self._fitting = False, True
-
-    def before_batch(self):
-        self._it = self.train_iter
-        due = not self.training or self.train_iter % self.rec_every == 0
-        self._rec = self._fitting and (self.on_valid or self.training) and due
-        self._calls, self._cur = {}, []
-
-    def hook(self, m, i, o):
-        if not self._rec: return
-        if isinstance(o, (tuple, list)): o = o[0]
-        if not torch.is_tensor(o) or o.numel() == 0: return
-        mi = self._idx[id(m)]
-        c = self._calls.get(mi, 0); self._calls[mi] = c + 1
-        key = (mi, c)
-        if key not in self._site_of:
-            self._site_of[key] = len(self._site_keys); self._site_keys.append(key)
-        if c + 1 > self._max_calls.get(mi, 1):
-            self._max_calls[mi] = c + 1
-            if not self._warned:
-                self._warned = True
-                warnings.warn(f"ActivationStats: module '{self._names[mi][0]}' ({type(m).__name__}) is called more "
-                              f"than once per forward pass; each call is recorded as its own site "
-                              f"({self._names[mi][0]}#0, #1, ...). Give each layer its own instance "
-                              f"(e.g. act_cls=get_act(...)) for stable names.")
-        row = output_stats(o, self._floors[mi], self.floor_tol, (*self._ranges[mi], self.n_bins) if self.hist else None)
-        self._cur.append((self._site_of[key], row, o.numel()))
-
-    def after_batch(self):
-        if not self._rec or not self._cur: return
-        sites = tuple(s for s, _, _ in self._cur)
-        rows = torch.stack([r for _, r, _ in self._cur])
-        if self.reduce_ranks and world_size() > 1:      # one collective per recorded batch, none for skipped ones
-            rows = reduce_rows(rows, sites, [n for _, _, n in self._cur]); self.gathers += 1
-        self._buf.append((self.epoch + self._epoch_offset, self._it + self._iter_offset,
-                          'train' if self.training else 'valid', sites, rows))
-        self._cur = []
-
-    def after_epoch(self): self._flush()
-    def after_fit(self):
-        super().after_fit(); self._flush(); self._rec = self._fitting = False
-    def cleanup_fit(self):
-        "Remove the hooks and keep what the finished batches recorded (called on an exception)."
-        super().cleanup_fit(); self._cur = []; self._flush(); self._rec = self._fitting = False
-
+# %% ../nbs/01b_stats.ipynb #e3ece9ce
 @patch
 def _range_for(self:ActivationStats, m, default=10.):
     "The histogram range of module `m`: `hist_range`, else its activation's output range (+-`default` where unbounded)."
     if self.hist_range is not None: return tuple(map(float, self.hist_range))
     lo, hi = act_bounds(m) if is_activation(m) else (-math.inf, math.inf)
     return (lo if math.isfinite(lo) else -default, hi if math.isfinite(hi) else default)
+
+# %% ../nbs/01b_stats.ipynb #176f9dbc
+@patch
+def before_train(self:ActivationStats):
+    if self._new_fit:
+        if self.reset_on_fit or not hasattr(self, '_chunks'): self._reset()
+        else:
+            self._flush()
+            self._iter_offset, self._epoch_offset = self._next_iter, self._next_epoch
+        self._new_fit, self._fitting = False, True
+
+@patch
+def before_batch(self:ActivationStats):
+    self._it = self.train_iter
+    due = not self.training or self.train_iter % self.rec_every == 0
+    self._rec = self._fitting and (self.on_valid or self.training) and due
+    self._calls, self._cur = {}, []
+
+# %% ../nbs/01b_stats.ipynb #c6f0d0d0
+@patch
+def hook(self:ActivationStats, m, i, o):
+    if not self._rec: return
+    if isinstance(o, (tuple, list)): o = o[0]
+    if not torch.is_tensor(o) or o.numel() == 0: return
+    mi = self._idx[id(m)]
+    c = self._calls.get(mi, 0); self._calls[mi] = c + 1
+    key = (mi, c)
+    if key not in self._site_of:
+        self._site_of[key] = len(self._site_keys); self._site_keys.append(key)
+    if c + 1 > self._max_calls.get(mi, 1):
+        self._max_calls[mi] = c + 1
+        if not self._warned:
+            self._warned = True
+            warnings.warn(f"ActivationStats: module '{self._names[mi][0]}' ({type(m).__name__}) is called more "
+                          f"than once per forward pass; each call is recorded as its own site "
+                          f"({self._names[mi][0]}#0, #1, ...). Give each layer its own instance "
+                          f"(e.g. act_cls=get_act(...)) for stable names.")
+    row = output_stats(o, self._floors[mi], self.floor_tol, (*self._ranges[mi], self.n_bins) if self.hist else None)
+    self._cur.append((self._site_of[key], row, o.numel()))
+
+# %% ../nbs/01b_stats.ipynb #9649ef71
+@patch
+def after_batch(self:ActivationStats):
+    if not self._rec or not self._cur: return
+    sites = tuple(s for s, _, _ in self._cur)
+    rows = torch.stack([r for _, r, _ in self._cur])
+    if self.reduce_ranks and world_size() > 1:      # one collective per recorded batch, none for skipped ones
+        rows = reduce_rows(rows, sites, [n for _, _, n in self._cur]); self.gathers += 1
+    self._buf.append((self.epoch + self._epoch_offset, self._it + self._iter_offset,
+                      'train' if self.training else 'valid', sites, rows))
+    self._cur = []
+
+@patch
+def after_epoch(self:ActivationStats): self._flush()
+
+@patch
+def after_fit(self:ActivationStats):
+    super(ActivationStats, self).after_fit(); self._flush(); self._rec = self._fitting = False
+
+@patch
+def cleanup_fit(self:ActivationStats):
+    "Remove the hooks and keep what the finished batches recorded (called on an exception)."
+    super(ActivationStats, self).cleanup_fit(); self._cur = []; self._flush(); self._rec = self._fitting = False
 
 # %% ../nbs/01b_stats.ipynb #567abb1b
 @patch
@@ -227,6 +246,7 @@ def _flush(self:ActivationStats):
     meta = [(e, it, ph) for e, it, ph, _, _ in buf]
     self._chunks.append((meta, out))
 
+# %% ../nbs/01b_stats.ipynb #b86dd6c9
 @patch
 def _all(self:ActivationStats):
     self._flush()
@@ -246,6 +266,7 @@ def _next_iter(self:ActivationStats):
 def _next_epoch(self:ActivationStats):
     meta, _ = self._all(); return max((e for e, _, _ in meta), default=-1) + 1
 
+# %% ../nbs/01b_stats.ipynb #52372343
 @patch(as_prop=True)
 def values(self:ActivationStats):
     "Tensor (recorded batches, sites, 5): mean, std, min, max, near_floor."
@@ -282,6 +303,7 @@ def _site(self:ActivationStats, i):
     if not -n <= i < n: raise IndexError(f"layer index {i} out of range: {n} layers recorded")
     return i % n
 
+# %% ../nbs/01b_stats.ipynb #5f234e94
 @patch
 def layer_stats(self:ActivationStats, i, phase='train'):
     "Dict of stat name -> tensor over recorded `phase` batches for layer `i` (index or name)."
@@ -290,6 +312,7 @@ def layer_stats(self:ActivationStats, i, phase='train'):
     v = vals[keep][:, self._site(i), :5]
     return {n: v[:, j] for j, n in enumerate(STAT_NAMES)}
 
+# %% ../nbs/01b_stats.ipynb #e6914b53
 @patch
 def stats_df(self:ActivationStats):
     "Long DataFrame: layer, layer_idx, activation, epoch, iteration, phase, stat, value."
@@ -305,6 +328,7 @@ def stats_df(self:ActivationStats):
                        'stat': np.array(STAT_NAMES, dtype=object)[k.ravel()], 'value': v.ravel()})
     return df.dropna(subset=['value']).reset_index(drop=True)
 
+# %% ../nbs/01b_stats.ipynb #88abba4b
 @patch
 def final_stats(self:ActivationStats, n_last=10, phase='train'):
     "Per-layer mean of each statistic over the last `n_last` recorded `phase` batches: a layers x stats DataFrame."

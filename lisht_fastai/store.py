@@ -6,6 +6,7 @@
 from __future__ import annotations
 import hashlib, json, os, warnings
 from pathlib import Path
+from fastcore.basics import patch
 from filelock import FileLock
 from .registry import *
 from .runs import *
@@ -16,6 +17,61 @@ __all__ = ['RESULTS_HEADER', 'ResultsStore']
 # %% ../nbs/05b_store.ipynb #05be4839
 RESULTS_HEADER = {'lisht_fastai_results': RESULTS_VERSION}
 
+class ResultsStore:
+    "The results file of a comparison: read (checked, torn last line recovered), locked, appended one run at a time."
+    def __init__(self,
+        folder, # folder of results.jsonl (created if missing)
+    ):
+        self.folder = Path(folder); self.folder.mkdir(parents=True, exist_ok=True)
+        self.path, self.torn_path = self.folder / 'results.jsonl', self.folder / 'results.jsonl.torn'
+        self.lock = FileLock(str(self.folder / '.results.lock'))
+
+    @staticmethod
+    def run_id(cfg): return hashlib.sha1(cfg.key.encode()).hexdigest()[:20]    # one exact config, one name
+
+# %% ../nbs/05b_store.ipynb #2c0deb95
+@patch
+def append(self:ResultsStore,
+    rec, # a run record (run_one's)
+):
+    "Append one record and flush it to disk, under the lock."
+    line = (json.dumps(rec) + '\n').encode()
+    with self.lock:
+        size = self.path.stat().st_size if self.path.exists() else 0
+        with open(self.path, 'ab') as f:
+            if not size: f.write((json.dumps(RESULTS_HEADER) + '\n').encode())
+            elif self._last_byte() != b'\n': f.write(b'\n')      # never glue a record onto an unterminated line
+            f.write(line); f.flush(); os.fsync(f.fileno())
+
+@patch
+def _last_byte(self:ResultsStore):
+    with open(self.path, 'rb') as f: f.seek(-1, os.SEEK_END); return f.read(1)
+
+# %% ../nbs/05b_store.ipynb #05a30b0f
+@patch
+def _version(self:ResultsStore, first):
+    try: head = json.loads(first)
+    except (json.JSONDecodeError, UnicodeDecodeError): head = None
+    v = head.get('lisht_fastai_results') if isinstance(head, dict) and len(head) == 1 else None
+    if v not in (1, RESULTS_VERSION):
+        if isinstance(v, int) and v > RESULTS_VERSION:
+            raise ValueError(f"{self.path} was written by a newer lisht_fastai (results format {v}; this one reads "
+                             f"1 and {RESULTS_VERSION}): upgrade lisht_fastai or choose another folder")
+        raise ValueError(f"{self.path} is not a lisht_fastai results file (first line {first[:80]!r}); "
+                         f"choose another --out folder or delete it")
+    return v
+
+@patch
+def _check(self:ResultsStore, r, i, version):
+    if not isinstance(r, dict) or not {'config', 'epochs', 'status'} <= set(r):
+        raise ValueError(f"{self.path}, line {i}: not a run record (needs config, epochs, status); "
+                         f"delete that line")
+    try: return _upgrade_v1(r) if version == 1 else {**r, 'config': RunConfig.from_dict(r['config']).as_dict()}
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError(f"{self.path}, line {i}: the run's config cannot be read ({e}); "
+                         f"delete that line") from None
+
+# %% ../nbs/05b_store.ipynb #4be379a3
 def _upgrade_v1(rec):
     "A version-1 record (config with act label, act_name and lr=None for defaults) as a version-2 record."
     c = rec['config']
@@ -27,100 +83,60 @@ def _upgrade_v1(rec):
                     size=c.get('size'), subset=c.get('subset'))
     return {**rec, 'version': 1, 'config': cfg.as_dict()}
 
-class ResultsStore:
-    "The results file of a comparison: read (checked, torn last line recovered), locked, appended one run at a time."
-    def __init__(self,
-        folder, # folder of results.jsonl (created if missing)
-    ):
-        self.folder = Path(folder); self.folder.mkdir(parents=True, exist_ok=True)
-        self.path, self.torn_path = self.folder / 'results.jsonl', self.folder / 'results.jsonl.torn'
-        self.lock = FileLock(str(self.folder / '.results.lock'))
+# %% ../nbs/05b_store.ipynb #197aae0a
+@patch
+def _set_aside(self:ResultsStore, raw, torn, repair):
+    msg = f"{self.path}: the last line is incomplete ({len(torn)} bytes, the trace of an interrupted write)"
+    if not repair:
+        warnings.warn(msg + "; it is ignored, and the next comparison sets it aside and reruns its run"); return
+    with open(self.torn_path, 'ab') as f: f.write(torn + b'\n')
+    with open(self.path, 'r+b') as f: f.truncate(len(raw) - len(torn) - (1 if raw.endswith(b'\n') else 0))
+    warnings.warn(msg + f"; its bytes are kept in {self.torn_path}, and its run will be run again")
 
-    def read(self,
-        repair=False, # set a torn last line aside (into results.jsonl.torn) instead of only warning about it
-    ):
-        "Every run record in the file, oldest first."
-        with self.lock:
-            if not self.path.exists(): return []
-            raw = self.path.read_bytes()
-            lines = raw.split(b'\n')
-            if lines and lines[-1] == b'': lines.pop()
-            if not lines: return []
-            version = self._version(lines[0])
-            runs, torn = [], None
-            for i, l in enumerate(lines[1:], 2):
-                if not l.strip(): continue
-                try: r = json.loads(l)
-                except (json.JSONDecodeError, UnicodeDecodeError) as e:
-                    if i == len(lines): torn = l; break        # only the very last line can be a torn append
-                    raise ValueError(f"{self.path}, line {i}: corrupt JSON ({e}) in the middle of the file; "
-                                     f"delete that line to re-run the run it held") from None
-                runs.append(self._check(r, i, version))
-            if torn is not None: self._set_aside(raw, torn, repair)
-            elif not raw.endswith(b'\n') and repair:
-                with open(self.path, 'ab') as f: f.write(b'\n')
-            return runs
+# %% ../nbs/05b_store.ipynb #56a950af
+@patch
+def read(self:ResultsStore,
+    repair=False, # set a torn last line aside (into results.jsonl.torn) instead of only warning about it
+):
+    "Every run record in the file, oldest first."
+    with self.lock:
+        if not self.path.exists(): return []
+        raw = self.path.read_bytes()
+        lines = raw.split(b'\n')
+        if lines and lines[-1] == b'': lines.pop()
+        if not lines: return []
+        version = self._version(lines[0])
+        runs, torn = [], None
+        for i, l in enumerate(lines[1:], 2):
+            if not l.strip(): continue
+            try: r = json.loads(l)
+            except (json.JSONDecodeError, UnicodeDecodeError) as e:
+                if i == len(lines): torn = l; break        # only the very last line can be a torn append
+                raise ValueError(f"{self.path}, line {i}: corrupt JSON ({e}) in the middle of the file; "
+                                 f"delete that line to re-run the run it held") from None
+            runs.append(self._check(r, i, version))
+        if torn is not None: self._set_aside(raw, torn, repair)
+        elif not raw.endswith(b'\n') and repair:
+            with open(self.path, 'ab') as f: f.write(b'\n')
+        return runs
 
-    def _version(self, first):
-        try: head = json.loads(first)
-        except (json.JSONDecodeError, UnicodeDecodeError): head = None
-        v = head.get('lisht_fastai_results') if isinstance(head, dict) and len(head) == 1 else None
-        if v not in (1, RESULTS_VERSION):
-            if isinstance(v, int) and v > RESULTS_VERSION:
-                raise ValueError(f"{self.path} was written by a newer lisht_fastai (results format {v}; this one reads "
-                                 f"1 and {RESULTS_VERSION}): upgrade lisht_fastai or choose another folder")
-            raise ValueError(f"{self.path} is not a lisht_fastai results file (first line {first[:80]!r}); "
-                             f"choose another --out folder or delete it")
-        return v
+# %% ../nbs/05b_store.ipynb #2824940b
+@patch
+def run_lock(self:ResultsStore,
+    cfg, # the RunConfig about to be trained
+):
+    "A lock held while `cfg` trains, so that no other process trains it at the same time."
+    (self.folder / '.locks').mkdir(exist_ok=True)
+    return FileLock(str(self.folder / '.locks' / (self.run_id(cfg) + '.lock')))
 
-    def _check(self, r, i, version):
-        if not isinstance(r, dict) or not {'config', 'epochs', 'status'} <= set(r):
-            raise ValueError(f"{self.path}, line {i}: not a run record (needs config, epochs, status); "
-                             f"delete that line")
-        try: return _upgrade_v1(r) if version == 1 else {**r, 'config': RunConfig.from_dict(r['config']).as_dict()}
-        except (KeyError, TypeError, ValueError) as e:
-            raise ValueError(f"{self.path}, line {i}: the run's config cannot be read ({e}); "
-                             f"delete that line") from None
+@patch
+def checkpoint_path(self:ResultsStore,
+    cfg, # the RunConfig
+):
+    "Where `cfg`'s checkpoint lives while it trains (`run_one`'s `checkpoint`); deleted once its record is in."
+    return self.folder / 'checkpoints' / (self.run_id(cfg) + '.pt')
 
-    def _set_aside(self, raw, torn, repair):
-        msg = f"{self.path}: the last line is incomplete ({len(torn)} bytes, the trace of an interrupted write)"
-        if not repair:
-            warnings.warn(msg + "; it is ignored, and the next comparison sets it aside and reruns its run"); return
-        with open(self.torn_path, 'ab') as f: f.write(torn + b'\n')
-        with open(self.path, 'r+b') as f: f.truncate(len(raw) - len(torn) - (1 if raw.endswith(b'\n') else 0))
-        warnings.warn(msg + f"; its bytes are kept in {self.torn_path}, and its run will be run again")
-
-    def append(self,
-        rec, # a run record (run_one's)
-    ):
-        "Append one record and flush it to disk, under the lock."
-        line = (json.dumps(rec) + '\n').encode()
-        with self.lock:
-            size = self.path.stat().st_size if self.path.exists() else 0
-            with open(self.path, 'ab') as f:
-                if not size: f.write((json.dumps(RESULTS_HEADER) + '\n').encode())
-                elif self._last_byte() != b'\n': f.write(b'\n')      # never glue a record onto an unterminated line
-                f.write(line); f.flush(); os.fsync(f.fileno())
-
-    def _last_byte(self):
-        with open(self.path, 'rb') as f: f.seek(-1, os.SEEK_END); return f.read(1)
-
-    def run_lock(self,
-        cfg, # the RunConfig about to be trained
-    ):
-        "A lock held while `cfg` trains, so that no other process trains it at the same time."
-        (self.folder / '.locks').mkdir(exist_ok=True)
-        return FileLock(str(self.folder / '.locks' / (self.run_id(cfg) + '.lock')))
-
-    @staticmethod
-    def run_id(cfg): return hashlib.sha1(cfg.key.encode()).hexdigest()[:20]    # one exact config, one name
-
-    def checkpoint_path(self,
-        cfg, # the RunConfig
-    ):
-        "Where `cfg`'s checkpoint lives while it trains (`run_one`'s `checkpoint`); deleted once its record is in."
-        return self.folder / 'checkpoints' / (self.run_id(cfg) + '.pt')
-
-    def done(self):
-        "key -> record of every finished run."
-        return {RunConfig.from_dict(r['config']).key: r for r in self.read()}
+@patch
+def done(self:ResultsStore):
+    "key -> record of every finished run."
+    return {RunConfig.from_dict(r['config']).key: r for r in self.read()}

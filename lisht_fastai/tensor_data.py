@@ -37,6 +37,7 @@ def _decode_chunk(args):
         out[i] = np.asarray(im).transpose(2, 0, 1)
     return out
 
+# %% ../nbs/02b_tensor_data.ipynb #1274b2ad
 def decoded_images(
     path,             # an image folder: train/<class>/<images> and val/<class>/<images> (or valid/)
     px,               # the side, in pixels, of the square each image is decoded to
@@ -83,6 +84,7 @@ def crop_mat(
     m[:, 0, 2], m[:, 1, 2] = (2 * left + nw - 1) / (w - 1) - 1, (2 * top + nh - 1) / (h - 1) - 1
     return m.float()
 
+# %% ../nbs/02b_tensor_data.ipynb #ae93eba0
 def crop_boxes(
     n,                 # how many crops
     h,                 # the images' height in pixels
@@ -105,6 +107,7 @@ def crop_boxes(
     top = torch.where(found, torch.floor(u[:, 1] * (h - nh + 1)), torch.floor((h - nh) / 2))
     return left, top, nw, nh
 
+# %% ../nbs/02b_tensor_data.ipynb #c4d8b739
 def crop_mats(
     n,                 # how many crops
     h,                 # the images' height in pixels
@@ -117,6 +120,7 @@ def crop_mats(
     "(n,2,3) affine matrices: fastai's RandomResizedCrop draw per image, and a flip with probability `flip_p`."
     return crop_mat(*crop_boxes(n, h, w, gen, min_scale, ratio), w, h, torch.rand(n, generator=gen) < flip_p)
 
+# %% ../nbs/02b_tensor_data.ipynb #d3e09b5b
 def valid_mats(
     n,             # how many images
     size,          # the output side in pixels

@@ -36,6 +36,34 @@ def _generated_all_lines(src):
     return set()
 
 
+def _export_cells():
+    "Per library chapter (nbs/0*.ipynb): the export cells' sizes (lines after `#| export`) and the back-to-back pairs."
+    import json
+    out = {}
+    for p in sorted((PKG.parent / 'nbs').glob('0*.ipynb')):
+        sizes, b2b, prev = [], 0, False
+        for c in json.loads(p.read_text())['cells']:
+            s = c['source'] if isinstance(c['source'], str) else ''.join(c['source'])
+            if not s.strip(): continue
+            exp = c['cell_type'] == 'code' and s.startswith('#| export')
+            if exp: sizes.append(len(s.splitlines()) - 1); b2b += prev
+            prev = exp
+        out[p.name] = sizes, b2b
+    return out
+
+
+def test_chapters_have_one_idea_per_export_cell():
+    "Issue 33: no export cell over 60 lines, the median 25 or fewer, and prose or a test between any two export cells."
+    import statistics
+    cells = _export_cells()
+    long = {nb: [n for n in sizes if n > 60] for nb, (sizes, _) in cells.items() if any(n > 60 for n in sizes)}
+    assert not long, f"export cells over 60 lines: {long}"
+    med = statistics.median(n for sizes, _ in cells.values() for n in sizes)
+    assert med <= 25, f"the median export cell has {med} lines (at most 25)"
+    b2b = {nb: k for nb, (_, k) in cells.items() if k}
+    assert not b2b, f"export cells back to back, with no prose or test between them: {b2b}"
+
+
 def test_every_chapter_is_in_all():
     mods = {p.stem for p in PKG.glob('*.py') if not p.stem.startswith('_') and p.stem != 'all'}
     assert mods == set(MODULES), f"modules not listed in lisht_fastai.all.MODULES: {mods ^ set(MODULES)}"

@@ -33,7 +33,14 @@ def test_readme_findings_are_computed_from_the_runs():
     from lisht_fastai.findings import findings_markdown
     fresh = findings_markdown(ROOT / 'experiments')
     assert fresh in (ROOT / 'README.md').read_text(), \
-        "README's findings differ from the runs: rerun the index notebook's findings cell, then `python tests/test_readme.py --write`"
+        "README's findings differ from the runs: run `python tools/refresh_findings.py`"
+
+
+def test_saved_findings_tables_are_todays():
+    "Every findings table saved in a notebook (index, nb10, nb11) is what the committed runs give today."
+    sys.path.insert(0, str(ROOT / 'tools'))
+    from refresh_findings import stale_cells
+    assert not stale_cells(), f"stale findings tables {stale_cells()}: run `python tools/refresh_findings.py`"
 
 
 def test_readme_commands_are_the_ci_commands():
