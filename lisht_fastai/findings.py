@@ -236,6 +236,18 @@ def claim_ftswish(ev):
 # %% ../nbs/05h_findings.ipynb #df845a2b
 THREAD = {'relu': 88.6, LR16: 85.1, 'ftswish': 88.8, GR: 88.9}   # the thread's table after 12 epochs, %
 
+def _bf16_twins(ev, fp):
+    "The same runs in bf16 with statistics on every 10th batch (issue 29), beside their float32 twins: '' while none."
+    if not (ev.root / 'nb11_128_bf16' / 'results.jsonl').exists(): return ''
+    bf = {RunConfig.from_dict(r['config']).label: r for r in ev.runs('nb11_128_bf16')
+          if r['config']['arch'] == 'xresnet34' and r['config'].get('precision') == 'bf16' and r['status'] == 'ok'}
+    pairs = [(k, bf[k], fp[k]) for k in ('relu', LR16) if k in bf and k in fp]
+    if not pairs: return ''
+    names = {'relu': 'ReLU', LR16: 'LightRelu(maxv=16)'}
+    return ('; the same runs in bf16 (statistics every 10th batch): ' + ', '.join(
+        f"{names[k]} {pc(b['final_accuracy'])}% ({(b['final_accuracy'] - f['final_accuracy']) * 100:+.2f} points)"
+        for k, b, f in pairs))
+
 def claim_scale_128(ev):
     big = {RunConfig.from_dict(r['config']).label: r for r in ev.runs('nb11_128') if r['config']['arch'] == 'xresnet34'}
     r, l = big['relu'], big[LR16]; a = lambda x: [e['accuracy'] for e in x['epochs']]
@@ -256,7 +268,8 @@ def claim_scale_128(ev):
                         f"{pc(a(r)[0])}% vs {pc(a(l)[0])}%; LightRelu near chance for {near} epochs, then "
                         f"{pc(a(l)[near])}% after {near + 1} and {pc(a(l)[near + 1])}% after {near + 2}; valid "
                         f"accuracy's "
-                        f"total drop: ReLU {drops(r) * 100:.2f} points, LightRelu {drops(l) * 100:.2f}",
+                        f"total drop: ReLU {drops(r) * 100:.2f} points, LightRelu {drops(l) * 100:.2f}"
+                        f"{_bf16_twins(ev, big)}",
                 verdict=f"**the thread's order, on one seed**: ReLU {THREAD['relu'] - r['final_accuracy'] * 100:.2f} "
                         f"points "
                         f"under the thread's, LightRelu(maxv=16) {gap * 100:.2f} points under ReLU (thread: "
