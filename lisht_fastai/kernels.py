@@ -207,7 +207,7 @@ def _params(vals, device):
     if p is None: p = _kernels['params'][(vals, device)] = torch.tensor(vals, dtype=torch.float32, device=device)
     return p
 
-def _run_compiled(fn, vals, x, grad):
+def _run_compiled(fn, vals, x, grad, state):
     "`fn` compiled, on flat views of `x` and `grad`, with its parameters `vals` as a tensor (see above)."
     x = _plain(x).detach()
     if not _dense(x): x = x.contiguous()
@@ -217,7 +217,7 @@ def _run_compiled(fn, vals, x, grad):
         if grad.stride() != x.stride() or grad.dtype != x.dtype: grad = torch.empty_like(x).copy_(grad)
         args.append(_flat(grad))
     args.append(_params(vals, x.device))
-    k, dev = _compiled(fn, _state(x)), x.device.type
+    k, dev = _compiled(fn, state), x.device.type
     # inference mode (a plain tensor's guards differ in it), autocast and torch-function subclasses off: the state a
     # subclass's backward runs in, so that none of them makes a version
     with torch.inference_mode(x.is_inference()), \
@@ -278,7 +278,7 @@ def _try_compiled(fn, key, vals, x, grad):
     "`fn` compiled on `x` (and `grad`), or None where it cannot be, after saying why."
     try:
         if key not in _kernels['ready']: _note_cold(fn, x)
-        y = _run_compiled(fn, vals, x, grad)
+        y = _run_compiled(fn, vals, x, grad, key[3])   # key: (fn, dtype, device, global state)
     except Exception as e:
         if type(e).__name__ == 'FailOnRecompileLimitHit':
             _kernels['plain'].add(key)
