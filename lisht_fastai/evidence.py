@@ -10,8 +10,8 @@ import numpy as np
 from .report import load_results, group_runs, run_outcome, CANNOT_TELL
 
 # %% auto #0
-__all__ = ['Evidence', 'rows_of', 'pc', 'pts', 'sci', 'pv', 'by_seed', 'finals', 'firsts', 'seeds', 'outcome_counts', 'failed',
-           'mean_sd', 'trained_accs', 'drops', 'wins', 'acc_verdict', 'ci_pts', 'fisher']
+__all__ = ['Evidence', 'rows_of', 'keep_measurements', 'pc', 'pts', 'sci', 'pv', 'by_seed', 'finals', 'firsts', 'seeds',
+           'outcome_counts', 'failed', 'mean_sd', 'trained_accs', 'drops', 'wins', 'acc_verdict', 'ci_pts', 'fisher']
 
 # %% ../nbs/05f_evidence.ipynb #78eb44b4
 class Evidence:
@@ -27,6 +27,27 @@ def rows_of(runs, **cfg):
     return group_runs([r for r in runs if all(r['config'].get(k) == v for k, v in cfg.items())])
 
 # ---- formatting: every figure in the findings goes through one of these
+
+# %% ../nbs/05f_evidence.ipynb #3d784880
+def keep_measurements(
+    path,      # the JSONL file, e.g. experiments/nb11_init/measurements.jsonl
+    rows,      # the measurements: one dict per number, its labels as strings or ints and its value(s) as floats
+    eps=1e-3,  # how far a kept number may be from the one measured now (the machines' arithmetic differs a little)
+):
+    "Write `rows` to `path` when it does not exist; otherwise check that they match what it holds, and say where not."
+    path = Path(path)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(''.join(json.dumps(r) + '\n' for r in rows)); return 'written'
+    kept = [json.loads(l) for l in path.read_text().splitlines() if l.strip()]
+    again = "delete the file and run the notebook to record them again"
+    if len(kept) != len(rows):
+        raise AssertionError(f"{path} holds {len(kept)} measurements, the code made {len(rows)}: {again}")
+    for i, (k, r) in enumerate(zip(kept, rows), 1):
+        close = lambda c: abs(k[c] - r[c]) <= eps if isinstance(r[c], float) else k[c] == r[c]
+        if k.keys() != r.keys() or not all(map(close, r)):
+            raise AssertionError(f"{path}, line {i}: kept {k}, measured now {r} (eps {eps}): {again}")
+    return 'checked'
 
 # %% ../nbs/05f_evidence.ipynb #c6eb005a
 def pc(v): return f"{v * 100:.2f}"

@@ -15,25 +15,6 @@ __all__ = ['THREAD', 'CLAIMS', 'COLUMNS', 'claim_fixed_points', 'claim_ranking_6
            'claim_clamp16', 'claim_raw_lisht', 'claim_bn', 'claim_lr_xresnet', 'claim_ftswish', 'claim_scale_128',
            'findings_table', 'findings_markdown']
 
-# %% ../nbs/05h_findings.ipynb #0327114e
-_ROW5 = {'claim': 'Non-ReLU activations sit near chance in XResNet34',
-         'setting': "the course's block at initialisation, 32 random images; a block's gain to a small conv-path "
-                    "signal, 8 real images", 'numbers': 'in eval mode the outputs reach the fixed points stage by '
-                                                        'stage: between-image std at the end of stage 2 LightRelu '
-                                                        '0.080 (ReLU 0.258), GeneralRelu 0.010, FTSwish 0.000; near 0 '
-                                                        'from stage 3 (LightRelu 0.005, then 0.001); a clean identity '
-                                                        'path removes it; LightRelu passes small conv-path signals at '
-                                                        'least as well as GeneralRelu (train mode: 0.71–0.92 vs '
-                                                        '0.45–0.76 a block)',
-         'verdict': "**explains the first-epoch stall**: the activation after each residual sum is iterated ~16 times "
-                    "and contracts to its fixed point; ReLU is idempotent. **Does not explain which recover**: "
-                    "GeneralRelu contracts faster (slope 0.1 vs −0.64) and passes less, yet reaches ReLU's 76.76%; "
-                    "what does is not shown"}
-
-def claim_fixed_points(ev):
-    "Claim 5's row, as notebook 11 measured it (see above)."
-    return dict(_ROW5)
-
 # %% ../nbs/05h_findings.ipynb #6ee4d076
 def _blocks(ev, lr=0.01):
     "The 64 px runs of notebook 11 by block: {'course': rows, 'clean': rows}, FTSwish's row at `lr` as 'ftswish'."
@@ -47,6 +28,41 @@ def _blocks(ev, lr=0.01):
             rows.setdefault(l, []).append(r)
         out[b] = rows
     return out
+
+# %% ../nbs/05h_findings.ipynb #0b189d2e
+def _init_measures(ev):
+    "Notebook 11's measurements at initialisation: (between-image std by (arch, mode, act, stage), slopes, gains)."
+    m = ev.lines('nb11_init/measurements.jsonl')
+    between = {(x['arch'], x['mode'], x['act'], x['stage']): x['value'] for x in m if x['what'] == 'between'}
+    slope = {x['act']: x['slope'] for x in m if x['what'] == 'fixed point'}
+    gain = {}
+    for x in m:
+        if x['what'] == 'gain': gain.setdefault((x['act'], x['mode'], x['kind']), []).append(x['value'])
+    return between, slope, gain
+
+def claim_fixed_points(ev):
+    b, slope, gain = _init_measures(ev)
+    LRi, GRi = 'lightrelu(maxv=16)', 'generalrelu(.1,.4,6)'
+    e = lambda act, stage, arch='xresnet34': f"{b[(arch, 'eval', act, stage)]:.3f}"
+    lg, gg = gain[(LRi, 'train', 'local')], gain[(GRi, 'train', 'local')]
+    co = _blocks(ev)['course']
+    less = 'less' if all(g < l for l, g in zip(lg, gg)) else 'no more'
+    return dict(claim='Non-ReLU activations sit near chance in XResNet34',
+                setting="the course's block at initialisation, 32 random images; a block's gain to a small conv-path "
+                        "signal, 8 real images",
+                numbers=f"in eval mode the outputs reach the fixed points stage by stage: between-image std at the end "
+                        f"of stage 2 LightRelu {e(LRi, 2)} (ReLU {e('relu', 2)}), GeneralRelu {e(GRi, 2)}, FTSwish "
+                        f"{e('ftswish', 2)}; from stage 3 LightRelu {e(LRi, 3)}, then {e(LRi, 4)} "
+                        f"(ReLU {e('relu', 4)}); "
+                        f"a clean identity path keeps the differences (LightRelu {e(LRi, 4, 'xresnet34_clean')} at the "
+                        f"end); a block's gain to a small conv-path signal, train mode, stages 1–4: LightRelu "
+                        f"{'/'.join(f'{v:.2f}' for v in lg)}, GeneralRelu {'/'.join(f'{v:.2f}' for v in gg)}",
+                verdict=f"**explains the first-epoch stall**: the activation after each residual sum is iterated ~16 "
+                        f"times and contracts to its fixed point; ReLU is idempotent. **Does not explain which "
+                        f"recover**: "
+                        f"GeneralRelu contracts {'faster' if abs(slope[GRi]) < abs(slope[LRi]) else 'slower'} (slope "
+                        f"{slope[GRi]:.2g} vs {slope[LRi]:.2g}) and passes {less}"
+                        f", yet ends at {finals(co[GR])} against ReLU's {finals(co['relu'])}; what does is not shown")
 
 # %% ../nbs/05h_findings.ipynb #c027f982
 def claim_ranking_64(ev):

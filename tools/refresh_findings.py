@@ -20,8 +20,9 @@ PRELUDE = ("from pathlib import Path\nfrom lisht_fastai.all import *\nEXP = Path
 
 def findings_cells(nb):
     "The cells that print a findings table."
-    return [c for c in nb['cells'] if c['cell_type'] == 'code' and re.search(r'^#\|\s*output:\s*asis', c['source'], re.M)
-            and 'findings_markdown' in c['source']]
+    src = lambda c: ''.join(c['source'])               # a cell's source: one string, or a list of lines
+    return [c for c in nb['cells'] if c['cell_type'] == 'code' and re.search(r'^#\|\s*output:\s*asis', src(c), re.M)
+            and 'findings_markdown' in src(c)]
 
 
 def run_cell(src):
@@ -41,7 +42,7 @@ def stale_cells():
         nb = json.loads((NBS / name).read_text())
         for c in findings_cells(nb):
             have = ''.join(''.join(o.get('text', '')) for o in c.get('outputs', []))
-            if have != run_cell(c['source']): bad.append((name, c.get('id')))
+            if have != run_cell(''.join(c['source'])): bad.append((name, c.get('id')))
     return bad
 
 
@@ -49,7 +50,7 @@ def refresh():
     for name in NOTEBOOKS:
         p = NBS / name; nb = json.loads(p.read_text())
         for c in findings_cells(nb):
-            c['outputs'] = [{'name': 'stdout', 'output_type': 'stream', 'text': run_cell(c['source'])}]
+            c['outputs'] = [{'name': 'stdout', 'output_type': 'stream', 'text': run_cell(''.join(c['source']))}]
             c['execution_count'] = None
         p.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
     sys.path.insert(0, str(ROOT / 'tests'))
