@@ -10,8 +10,9 @@ run() { lisht-compare imagenette --recipe nb11 --epochs 12 --size 128 --precisio
           --out nb11_128_bf16 --verbose "$@"; }
 # (a) agreement with the float32 runs (ReLU 87.75%, LightRelu(maxv=16) 81.94%): the course block, seed 0
 run --arch xresnet34 --acts 'relu,lightrelu(maxv=16)' --seeds 1
-# (b) the question a user of lisht_learner asks: each in its default block (ReLU: course, LightRelu(16): clean), 6 seeds
-run --acts 'relu,lightrelu(maxv=16)' --seeds 6
+# (b) the question a user of lisht_learner asks: each in its default block (ReLU: course, LightRelu(16): clean), 6 seeds,
+# one seed pair at a time (seeds 0..n-1 for n = 2..6), so that the pairs land together
+for n in 2 3 4 5 6; do run --acts 'relu,lightrelu(maxv=16)' --seeds "$n"; done
 # (c) the thread's other rows, seed 0, course block; then more seeds of (a)'s pair
 run --arch xresnet34 --acts 'generalrelu(leak=.1,sub=.4,maxv=6),ftswish,lisht,lightrelu(maxv=8)' --seeds 1
 run --arch xresnet34 --acts 'lightrelu(maxv=16)' --seeds 3

@@ -108,8 +108,9 @@ def claim_fast_start(ev):
                         f"LightRelu(maxv=8) {firsts(co[LR8])}, FTSwish {firsts(co['ftswish'])}, raw LiSHT "
                         f"{firsts(co['lisht'])}; clean path: ReLU {firsts(cl['relu'])} vs LightRelu(maxv=16) "
                         f"{firsts(cl[LR16])}, FTSwish {firsts(cl['ftswish'])}, raw LiSHT {firsts(cl['lisht'])}",
-                verdict=f"**holds** in the course's block on the seeds run (every ReLU seed at least {gap * 100:.2f} "
-                        f"points above every LiSHT-family run; too few seeds to test; at 128 px "
+                verdict=f"**{'holds' if gap > 0 else 'does not hold'}** in the course's block on the seeds run "
+                        f"(every ReLU seed {'at least' if gap > 0 else 'not'} {abs(gap) * 100:.2f} points above every "
+                        f"LiSHT-family run; too few seeds to test; at 128 px "
                         f"{pc(big['relu']['epochs'][0]['accuracy'])}% vs {pc(big[LR16]['epochs'][0]['accuracy'])}%, "
                         f"{seeds([big['relu']])}), mostly ReLU surviving the block's iterated activation; a smaller "
                         f"head "
@@ -235,7 +236,7 @@ def claim_lr_xresnet(ev):
 # %% ../nbs/05h_findings.ipynb #804fe09e
 def claim_ftswish(ev):
     B = _blocks(ev); cl, co = B['clean'], B['course']
-    hi = co['ftswish (lr 0.03)'][0]; lo = co['ftswish'][0]
+    hi = co['ftswish (lr 0.03)'][0]; lo = co['ftswish'][0]; n3 = len(co['ftswish (lr 0.03)'])
     e = lambda r, i: pc(r['epochs'][i]['accuracy'])
     return dict(claim='"FTSwish stalled at the others\' rate; a higher rate helps"',
                 setting="`lr_find` and the 5-epoch runs above",
@@ -245,9 +246,10 @@ def claim_ftswish(ev):
                         f"clean "
                         f"path: {e(cl['ftswish'][0], 0)}% and {e(cl['ftswish'][0], -1)}%; `lr_find` flat in the "
                         f"course block",
-                verdict=f"**the stall holds** in the course's block only; **a higher rate did not help** in the one "
-                        f"run "
-                        f"at 3x ({e(hi, -1)}% vs {e(lo, -1)}%, one seed each: too few to test)")
+                verdict=f"**the stall holds** in the course's block only; **a higher rate "
+                        f"{'helped' if hi['final_accuracy'] > lo['final_accuracy'] else 'did not help'}** in the "
+                        f"{'one run' if n3 == 1 else f'{n3} runs'} at 3x ({e(hi, -1)}% vs {e(lo, -1)}%, "
+                        f"{seeds([hi])} each: too few to test)")
 
 # %% ../nbs/05h_findings.ipynb #df845a2b
 THREAD = {'relu': 88.6, LR16: 85.1, 'ftswish': 88.8, GR: 88.9}   # the thread's table after 12 epochs, %
@@ -266,34 +268,32 @@ def _bf16_twins(ev, fp):
 
 def claim_scale_128(ev):
     big = {RunConfig.from_dict(r['config']).label: r for r in ev.runs('nb11_128') if r['config']['arch'] == 'xresnet34'}
+    n = min(len(x) for k, x in rows_of(ev.runs('nb11_128'), arch='xresnet34').items() if k in ('relu', LR16))
     r, l = big['relu'], big[LR16]; a = lambda x: [e['accuracy'] for e in x['epochs']]
     v = verdict([r, l], 'relu', LR16)
     near = next(i for i, x in enumerate(a(l)) if x > 0.3)        # first epoch clearly above chance
-    gap = r['final_accuracy'] - l['final_accuracy']
+    gap, under = r['final_accuracy'] - l['final_accuracy'], THREAD['relu'] - r['final_accuracy'] * 100
     B = _blocks(ev); co = B['course']
     d64 = [trained_accs(co['relu']).mean() - x['final_accuracy'] for x in co[LR16]]
+    shrinks = gap < min(d64)
     return dict(claim="The thread's scale: 128 px, 12 epochs (ReLU 88.6, LiSHT+ 85.1, FTSwish 88.8, GeneralRelu 88.9)",
                 setting=f"full Imagenette, 128 px, {len(r['epochs'])} epochs, the notebook-11 recipe at lr 1e-2, the "
                         f"course's block, on the CPU ({seeds([r])}; GeneralRelu, FTSwish, raw LiSHT, "
-                        f"LightRelu(maxv=8) and "
-                        f"the clean block not run yet in float32; `experiments/gpu_table.py` runs the whole table on "
-                        f"a GPU, "
-                        f"none was lent)",
+                        f"LightRelu(maxv=8) and the clean block not run yet in float32; `experiments/gpu_table.py` "
+                        f"runs the whole table on a GPU, none was lent)",
                 numbers=f"ReLU {pc(r['final_accuracy'])}%, LightRelu(maxv=16) {pc(l['final_accuracy'])}%; after epoch "
-                        f"1: "
-                        f"{pc(a(r)[0])}% vs {pc(a(l)[0])}%; LightRelu near chance for {near} epochs, then "
+                        f"1: {pc(a(r)[0])}% vs {pc(a(l)[0])}%; LightRelu near chance for {near} epochs, then "
                         f"{pc(a(l)[near])}% after {near + 1} and {pc(a(l)[near + 1])}% after {near + 2}; valid "
-                        f"accuracy's "
-                        f"total drop: ReLU {drops(r) * 100:.2f} points, LightRelu {drops(l) * 100:.2f}"
+                        f"accuracy's total drop: ReLU {drops(r) * 100:.2f} points, LightRelu {drops(l) * 100:.2f}"
                         f"{_bf16_twins(ev, big)}",
-                verdict=f"**the thread's order, on one seed**: ReLU {THREAD['relu'] - r['final_accuracy'] * 100:.2f} "
-                        f"points "
-                        f"under the thread's, LightRelu(maxv=16) {gap * 100:.2f} points under ReLU (thread: "
-                        f"{THREAD['relu'] - THREAD[LR16]:.1f}); one run each, too few to test (`verdict`: "
-                        f"{acc_verdict(v, {})}). **Changes the 64 px reading** for LightRelu(maxv=16): at 128 px over "
-                        f"12 "
-                        f"epochs its {min(d64) * 100:.0f}–{max(d64) * 100:.0f}-point course-block deficit shrinks to "
-                        f"{gap * 100:.2f}")
+                verdict=f"**{'the' if gap > 0 else 'not the'} thread's order, on {seeds([r, l])}**: ReLU "
+                        f"{abs(under):.2f} points {'under' if under > 0 else 'over'} the thread's, LightRelu(maxv=16) "
+                        f"{gap * 100:.2f} points under ReLU (thread: {THREAD['relu'] - THREAD[LR16]:.1f}); "
+                        f"{'one run' if n == 1 else f'{n} runs'} each, too few to test (`verdict`: "
+                        f"{acc_verdict(v, {})}). **"
+                        f"{'Changes' if shrinks else 'Does not change'} the 64 px reading** for LightRelu(maxv=16): "
+                        f"at 128 px over {len(r['epochs'])} epochs its {min(d64) * 100:.0f}–{max(d64) * 100:.0f}-point "
+                        f"course-block deficit {'shrinks' if shrinks else 'is'} to {gap * 100:.2f}")
 
 # %% ../nbs/05h_findings.ipynb #ae5ad45f
 CLAIMS = (claim_mnist_accuracy, claim_min_activations, claim_clamp, claim_halve_lr, claim_fixed_points,
