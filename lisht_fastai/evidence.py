@@ -10,7 +10,7 @@ import numpy as np
 from .report import load_results, group_runs, run_outcome, CANNOT_TELL
 
 # %% auto #0
-__all__ = ['Evidence', 'rows_of', 'keep_measurements', 'pc', 'pts', 'sci', 'pv', 'by_seed', 'finals', 'firsts', 'seeds',
+__all__ = ['Evidence', 'rows_of', 'keep_measurements', 'pc', 'pts', 'sci', 'pv', 'n_of', 'by_seed', 'finals', 'firsts', 'seeds',
            'outcome_counts', 'failed', 'mean_sd', 'trained_accs', 'drops', 'wins', 'acc_verdict', 'ci_pts', 'fisher']
 
 # %% ../nbs/05f_evidence.ipynb #78eb44b4
@@ -54,6 +54,7 @@ def pc(v): return f"{v * 100:.2f}"
 def pts(v): return f"{abs(v) * 100:.2f}"
 def sci(v): return f"{v:.1e}".replace('e-0', 'e-').replace('e+0', 'e')
 def pv(p): return f"{p:.2g}"
+def n_of(n, what): return f"{'one' if n == 1 else n} {what}{'' if n == 1 else 's'}"
 def by_seed(rs): return sorted(rs, key=lambda r: r['config']['seed'])
 def finals(rs): return '/'.join(pc(r['final_accuracy']) for r in by_seed(rs)) + '%'
 def firsts(rs): return '/'.join(pc(r['epochs'][0]['accuracy']) for r in by_seed(rs)) + '%'

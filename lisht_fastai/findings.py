@@ -6,7 +6,7 @@
 from __future__ import annotations
 import numpy as np
 from .runs import RunConfig
-from .report import group_runs, verdict
+from .report import group_runs, verdict, run_outcome
 from .evidence import *
 from .findings_mnist import *
 
@@ -136,7 +136,7 @@ def claim_smooth(ev):
                         f"cannot separate them; in the course's block "
                         f"{'no curve fell' if not fell(course) else 'some fell'} "
                         f"(64 px; at 128 px over 12 epochs ReLU fell {drops(big['relu']) * 100:.2f} points, LightRelu "
-                        f"{drops(big[LR16]) * 100:.2f}, one seed each: last row)")
+                        f"{drops(big[LR16]) * 100:.2f}, {seeds([big['relu'], big[LR16]])}: last row)")
 
 # %% ../nbs/05h_findings.ipynb #8078f25a
 def claim_clamp16(ev):
@@ -155,7 +155,9 @@ def claim_clamp16(ev):
                         f"by "
                         f"{min(dc) * 100:.2f}–{max(dc) * 100:.2f} points at 64 px, and {gap128 * 100:.2f} points at "
                         f"128 px "
-                        f"over 12 epochs: far from matched at 64 px, the gap shrinking at the thread's scale; clean "
+                        f"over 12 epochs: {'far from matched' if min(dc) > 0.05 else 'within five points'} at 64 px, "
+                        f"the gap "
+                        f"{'shrinking' if gap128 < min(dc) else 'not shrinking'} at the thread's scale; clean "
                         f"path: "
                         f"**{acc_verdict(vl, {})}** (ReLU higher in {wl} of {nl} seed pairs by {pts(vl['diff'])} "
                         f"points)")
@@ -166,6 +168,7 @@ def claim_raw_lisht(ev):
     tel = ev.runs('nb10_telemetry'); t = group_runs(tel)
     raw = t[LS45] + t[LS90]; v = verdict(tel, LS45, L45)
     spread = max(r['final_accuracy'] for r in co[LR16]) - min(r['final_accuracy'] for r in co[LR16])
+    xr_lisht = co['lisht'] + cl['lisht']
     return dict(claim='"LiSHT without shift and clamp was not nearly as good"',
                 setting=f"notebook 6's telemetry run (no BatchNorm; {seeds(t[L45])}); the 64 px XResNet34 runs (with "
                         f"BatchNorm)",
@@ -176,12 +179,16 @@ def claim_raw_lisht(ev):
                         f"{finals(co[LR8])}; "
                         f"clean path: {finals(cl['lisht'])} vs LightRelu(maxv=8) {finals(cl[LR8])} and (maxv=16) "
                         f"{finals(cl[LR16])} ({seeds(cl['lisht'])}; {seeds(cl[LR16])})",
-                verdict=f"**holds without BatchNorm**: on notebook 6 raw LiSHT fails where LightRelu trains "
+                verdict=f"**{'holds' if v['reliability'] == L45 else 'not shown'} without BatchNorm**: on notebook 6 "
+                        f"raw LiSHT fails where LightRelu trains "
                         f"({outcome_counts(t[LS45])['failed']} vs {outcome_counts(t[L45])['failed']} of {len(t[L45])} "
                         f"at "
-                        f"0.45, {fisher(v)}); **not supported with BatchNorm**: raw LiSHT trains in XResNet34, one "
-                        f"seed a "
-                        f"row (cannot tell), and LightRelu(maxv=16)'s {len(co[LR16])} course-block seeds are "
+                        f"0.45, {fisher(v)}); **not supported with BatchNorm**: raw LiSHT "
+                        f"{'trains' if all(run_outcome(r) == 'trained' for r in xr_lisht) else 'fails in some runs'} "
+                        f"in XResNet34, "
+                        f"{n_of(len(co['lisht']), 'seed')} a row (cannot tell), and LightRelu(maxv=16)'s "
+                        f"{len(co[LR16])} "
+                        f"course-block seeds are "
                         f"{spread * 100:.2f} points "
                         f"apart")
 
@@ -199,8 +206,9 @@ def claim_bn(ev):
                 numbers=f"{outcome_counts(xr)['diverged']} of {len(xr)} diverged ("
                         f"{', '.join(f'{n} at {s} px' for s, n in sorted(sizes.items()))}; vs raw LiSHT "
                         f"{outcome_counts(raw)['diverged']} of {len(raw)} on notebook 6 without BN)",
-                verdict="**consistent with** our runs, not tested: notebook 6 also differs in optimiser, rate and "
-                        "architecture, and no XResNet ran without BN")
+                verdict=f"**{'consistent with' if not outcome_counts(xr)['diverged'] else 'contradicted by'}** our "
+                        f"runs, not tested: notebook 6 also differs in optimiser, rate and architecture, and no "
+                        f"XResNet ran without BN")
 
 # %% ../nbs/05h_findings.ipynb #b25d2d6e
 def _lr_rows(ev):
@@ -248,7 +256,7 @@ def claim_ftswish(ev):
                         f"course block",
                 verdict=f"**the stall holds** in the course's block only; **a higher rate "
                         f"{'helped' if hi['final_accuracy'] > lo['final_accuracy'] else 'did not help'}** in the "
-                        f"{'one run' if n3 == 1 else f'{n3} runs'} at 3x ({e(hi, -1)}% vs {e(lo, -1)}%, "
+                        f"{n_of(n3, 'run')} at 3x ({e(hi, -1)}% vs {e(lo, -1)}%, "
                         f"{seeds([hi])} each: too few to test)")
 
 # %% ../nbs/05h_findings.ipynb #df845a2b
@@ -289,7 +297,7 @@ def claim_scale_128(ev):
                 verdict=f"**{'the' if gap > 0 else 'not the'} thread's order, on {seeds([r, l])}**: ReLU "
                         f"{abs(under):.2f} points {'under' if under > 0 else 'over'} the thread's, LightRelu(maxv=16) "
                         f"{gap * 100:.2f} points under ReLU (thread: {THREAD['relu'] - THREAD[LR16]:.1f}); "
-                        f"{'one run' if n == 1 else f'{n} runs'} each, too few to test (`verdict`: "
+                        f"{n_of(n, 'run')} each, too few to test (`verdict`: "
                         f"{acc_verdict(v, {})}). **"
                         f"{'Changes' if shrinks else 'Does not change'} the 64 px reading** for LightRelu(maxv=16): "
                         f"at 128 px over {len(r['epochs'])} epochs its {min(d64) * 100:.0f}–{max(d64) * 100:.0f}-point "
