@@ -10,8 +10,9 @@ import numpy as np
 from .report import load_results, group_runs, run_outcome, CANNOT_TELL
 
 # %% auto #0
-__all__ = ['Evidence', 'rows_of', 'keep_measurements', 'pc', 'pts', 'sci', 'pv', 'n_of', 'by_seed', 'finals', 'firsts', 'seeds',
-           'outcome_counts', 'failed', 'mean_sd', 'trained_accs', 'drops', 'wins', 'acc_verdict', 'ci_pts', 'fisher']
+__all__ = ['Evidence', 'rows_of', 'keep_measurements', 'pc', 'pts', 'sci', 'pv', 'n_of', 'md_table', 'by_seed', 'finals',
+           'firsts', 'seeds', 'outcome_counts', 'failed', 'mean_sd', 'trained_accs', 'drops', 'wins', 'acc_verdict',
+           'ci_pts', 'fisher']
 
 # %% ../nbs/05f_evidence.ipynb #78eb44b4
 class Evidence:
@@ -55,6 +56,11 @@ def pts(v): return f"{abs(v) * 100:.2f}"
 def sci(v): return f"{v:.1e}".replace('e-0', 'e-').replace('e+0', 'e')
 def pv(p): return f"{p:.2g}"
 def n_of(n, what): return f"{'one' if n == 1 else n} {what}{'' if n == 1 else 's'}"
+def md_table(df):
+    "A DataFrame as a Markdown table, its index as the first column."
+    cols, esc = [df.index.name or ''] + [str(c) for c in df.columns], lambda x: str(x).replace('|', '\\|')
+    rows = ['| ' + ' | '.join(map(esc, cols)) + ' |', '|' + '---|' * len(cols)]
+    return '\n'.join(rows + ['| ' + ' | '.join(map(esc, (i, *r))) + ' |' for i, r in zip(df.index, df.itertuples(index=False))])
 def by_seed(rs): return sorted(rs, key=lambda r: r['config']['seed'])
 def finals(rs): return '/'.join(pc(r['final_accuracy']) for r in by_seed(rs)) + '%'
 def firsts(rs): return '/'.join(pc(r['epochs'][0]['accuracy']) for r in by_seed(rs)) + '%'

@@ -6,14 +6,14 @@
 from __future__ import annotations
 import numpy as np
 from .runs import RunConfig
-from .report import group_runs, verdict, run_outcome
+from .report import group_runs, verdict, run_outcome, verdict_text, results_table, format_table
 from .evidence import *
 from .findings_mnist import *
 
 # %% auto #0
 __all__ = ['THREAD', 'CLAIMS', 'COLUMNS', 'claim_fixed_points', 'claim_ranking_64', 'claim_fast_start', 'claim_smooth',
-           'claim_clamp16', 'claim_raw_lisht', 'claim_bn', 'claim_lr_xresnet', 'claim_ftswish', 'claim_scale_128',
-           'findings_table', 'findings_markdown']
+           'claim_clamp16', 'claim_raw_lisht', 'claim_bn', 'claim_lr_xresnet', 'claim_ftswish', 'default_pair_128',
+           'claim_scale_128', 'default_pair_markdown', 'findings_table', 'findings_markdown']
 
 # %% ../nbs/05h_findings.ipynb #6ee4d076
 def _blocks(ev, lr=0.01):
@@ -274,6 +274,24 @@ def _bf16_twins(ev, fp):
         f"{names[k]} {pc(b['final_accuracy'])}% ({(b['final_accuracy'] - f['final_accuracy']) * 100:+.2f} points)"
         for k, b, f in pairs))
 
+def default_pair_128(ev):
+    "Issue 29 (b): bf16 at 128 px, ReLU in the course's block and LightRelu(maxv=16) in the clean one (their defaults)."
+    if not (ev.root / 'nb11_128_bf16' / 'results.jsonl').exists(): return [], []
+    rs = [r for r in ev.runs('nb11_128_bf16') if r['config'].get('precision') == 'bf16']
+    of = lambda lab, arch: [r for r in rs if RunConfig.from_dict(r['config']).label == lab and r['config']['arch'] == arch]
+    return of('relu', 'xresnet34'), of(LR16, 'xresnet34_clean')
+
+def _default_pair_text(ev):
+    "The (b) pair's numbers and verdict, or that it has not run yet."
+    relu, lr16 = default_pair_128(ev)
+    if not lr16: return "; each in its default block in bf16 (LightRelu(maxv=16) clean): not run yet", ""
+    v = verdict(relu + lr16, 'relu', LR16); n = v['accuracy_n']
+    how = n_of(n, 'seed pair') if v['paired'] else f"{n[0]} vs {n[1]} runs, unpaired"
+    return (f"; each in its default block in bf16 (ReLU course, LightRelu(maxv=16) clean): ReLU {finals(relu)}, "
+            f"LightRelu(maxv=16) {finals(lr16)} ({seeds(lr16)})",
+            f" Each in its default block (bf16, {how}): "
+            f"**{acc_verdict(v, {})}**.")
+
 def claim_scale_128(ev):
     big = {RunConfig.from_dict(r['config']).label: r for r in ev.runs('nb11_128') if r['config']['arch'] == 'xresnet34'}
     n = min(len(x) for k, x in rows_of(ev.runs('nb11_128'), arch='xresnet34').items() if k in ('relu', LR16))
@@ -283,7 +301,7 @@ def claim_scale_128(ev):
     gap, under = r['final_accuracy'] - l['final_accuracy'], THREAD['relu'] - r['final_accuracy'] * 100
     B = _blocks(ev); co = B['course']
     d64 = [trained_accs(co['relu']).mean() - x['final_accuracy'] for x in co[LR16]]
-    shrinks = gap < min(d64)
+    shrinks = gap < min(d64); pair = _default_pair_text(ev)
     return dict(claim="The thread's scale: 128 px, 12 epochs (ReLU 88.6, LiSHT+ 85.1, FTSwish 88.8, GeneralRelu 88.9)",
                 setting=f"full Imagenette, 128 px, {len(r['epochs'])} epochs, the notebook-11 recipe at lr 1e-2, the "
                         f"course's block, on the CPU ({seeds([r])}; GeneralRelu, FTSwish, raw LiSHT, "
@@ -293,7 +311,7 @@ def claim_scale_128(ev):
                         f"1: {pc(a(r)[0])}% vs {pc(a(l)[0])}%; LightRelu near chance for {near} epochs, then "
                         f"{pc(a(l)[near])}% after {near + 1} and {pc(a(l)[near + 1])}% after {near + 2}; valid "
                         f"accuracy's total drop: ReLU {drops(r) * 100:.2f} points, LightRelu {drops(l) * 100:.2f}"
-                        f"{_bf16_twins(ev, big)}",
+                        f"{_bf16_twins(ev, big)}{pair[0]}",
                 verdict=f"**{'the' if gap > 0 else 'not the'} thread's order, on {seeds([r, l])}**: ReLU "
                         f"{abs(under):.2f} points {'under' if under > 0 else 'over'} the thread's, LightRelu(maxv=16) "
                         f"{gap * 100:.2f} points under ReLU (thread: {THREAD['relu'] - THREAD[LR16]:.1f}); "
@@ -301,7 +319,19 @@ def claim_scale_128(ev):
                         f"{acc_verdict(v, {})}). **"
                         f"{'Changes' if shrinks else 'Does not change'} the 64 px reading** for LightRelu(maxv=16): "
                         f"at 128 px over {len(r['epochs'])} epochs its {min(d64) * 100:.0f}–{max(d64) * 100:.0f}-point "
-                        f"course-block deficit {'shrinks' if shrinks else 'is'} to {gap * 100:.2f}")
+                        f"course-block deficit {'shrinks' if shrinks else 'is'} to {gap * 100:.2f}.{pair[1]}")
+
+# %% ../nbs/05h_findings.ipynb #c75df06e
+def default_pair_markdown(
+    root='experiments', # the folder of the committed runs
+):
+    "Issue 29 (b) in Markdown: the verdict in words and the pair's results table, or what has not run yet."
+    relu, lr16 = default_pair_128(Evidence(root))
+    if not lr16: return (f"ReLU in the course's block: {n_of(len(relu), 'bf16 run')} stored; LightRelu(maxv=16) in the "
+                         f"clean block: none yet.")
+    v = verdict(relu + lr16, 'relu', LR16)
+    return (verdict_text(v, {'relu': 'ReLU', LR16: 'LightRelu(maxv=16)'}) + '\n\n'
+            + md_table(format_table(results_table(relu + lr16))))
 
 # %% ../nbs/05h_findings.ipynb #ae5ad45f
 CLAIMS = (claim_mnist_accuracy, claim_min_activations, claim_clamp, claim_halve_lr, claim_fixed_points,

@@ -3,7 +3,7 @@
     python tools/refresh_findings.py          # after committing a results line under experiments/
     python tools/refresh_findings.py --check  # exit 1 (and name the cells) where a saved table is not today's
 
-The findings tables (`lisht_fastai.findings`) are printed by cells marked `#| output: asis` in nbs/index.ipynb,
+The findings tables (`lisht_fastai.findings`), and issue 29's pair in nb11, are printed by cells marked `#| output: asis` in nbs/index.ipynb,
 nbs/10_mnist_nb06.ipynb and nbs/11_imagenette.ipynb. Their saved outputs are what the docs and README.md show, so they
 must be rebuilt when the runs change; this runs just those cells (from nbs/, as the notebooks do) and saves their output.
 """
@@ -19,10 +19,9 @@ PRELUDE = ("from pathlib import Path\nfrom lisht_fastai.all import *\nEXP = Path
 
 
 def findings_cells(nb):
-    "The cells that print a findings table."
+    "The cells that print computed findings: every `#| output: asis` cell (they print Markdown built from the runs)."
     src = lambda c: ''.join(c['source'])               # a cell's source: one string, or a list of lines
-    return [c for c in nb['cells'] if c['cell_type'] == 'code' and re.search(r'^#\|\s*output:\s*asis', src(c), re.M)
-            and 'findings_markdown' in src(c)]
+    return [c for c in nb['cells'] if c['cell_type'] == 'code' and re.search(r'^#\|\s*output:\s*asis', src(c), re.M)]
 
 
 def run_cell(src):
