@@ -60,7 +60,8 @@ def md_table(df):
     "A DataFrame as a Markdown table, its index as the first column."
     cols, esc = [df.index.name or ''] + [str(c) for c in df.columns], lambda x: str(x).replace('|', '\\|')
     rows = ['| ' + ' | '.join(map(esc, cols)) + ' |', '|' + '---|' * len(cols)]
-    return '\n'.join(rows + ['| ' + ' | '.join(map(esc, (i, *r))) + ' |' for i, r in zip(df.index, df.itertuples(index=False))])
+    rows += ['| ' + ' | '.join(map(esc, (i, *r))) + ' |' for i, r in zip(df.index, df.itertuples(index=False))]
+    return '\n'.join(rows)
 def by_seed(rs): return sorted(rs, key=lambda r: r['config']['seed'])
 def finals(rs): return '/'.join(pc(r['final_accuracy']) for r in by_seed(rs)) + '%'
 def firsts(rs): return '/'.join(pc(r['epochs'][0]['accuracy']) for r in by_seed(rs)) + '%'

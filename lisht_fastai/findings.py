@@ -278,7 +278,8 @@ def default_pair_128(ev):
     "Issue 29 (b): bf16 at 128 px, ReLU in the course's block and LightRelu(maxv=16) in the clean one (their defaults)."
     if not (ev.root / 'nb11_128_bf16' / 'results.jsonl').exists(): return [], []
     rs = [r for r in ev.runs('nb11_128_bf16') if r['config'].get('precision') == 'bf16']
-    of = lambda lab, arch: [r for r in rs if RunConfig.from_dict(r['config']).label == lab and r['config']['arch'] == arch]
+    lab = lambda r: RunConfig.from_dict(r['config']).label
+    of = lambda name, arch: [r for r in rs if lab(r) == name and r['config']['arch'] == arch]
     return of('relu', 'xresnet34'), of(LR16, 'xresnet34_clean')
 
 def _default_pair_text(ev):
