@@ -87,8 +87,11 @@ def before_fit(self:CompareProgress):
 
 @patch
 def _log_epoch(self:CompareProgress, row):
-    if self.show == 'epochs':
-        self.write('  '.join(f"{v:>10.6f}" if isinstance(v, float) else f"{v!s:>10}" for v in row))
+    if self.show != 'epochs': return
+    if not any(isinstance(v, float) for v in row[1:]):      # an epoch finished before a resume, which fastai skipped:
+        kept = {r['epoch']: r for c in self.learn.cbs if isinstance(c, EpochLog) for r in c.rows}  # show its values
+        if row[0] in kept: row = [kept[row[0]].get(n, '') for n in self.recorder.metric_names[:-1]] + ['kept']
+    self.write('  '.join(f"{v:>10.6f}" if isinstance(v, float) else f"{v!s:>10}" for v in row))
 
 @patch
 def after_epoch(self:CompareProgress): self.done_epochs = self.epoch + 1

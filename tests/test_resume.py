@@ -40,9 +40,13 @@ def test_killed_run_resumes_bit_for_bit(tmp_path):
         if proc.returncode == -signal.SIGKILL: break
     assert proc.returncode == -signal.SIGKILL, f"the run ended before the kill: {proc.stdout.read()}"
     assert not (killed / 'results.jsonl').exists() or not _records(killed)
-    r = subprocess.run(CMD[:-1] + ['--out', str(killed)], capture_output=True, text=True, timeout=1800)
+    r = subprocess.run(CMD[:-1] + ['--verbose', '--out', str(killed)], capture_output=True, text=True, timeout=1800)
     assert r.returncode == 0, r.stdout + r.stderr
     assert 'resuming relu seed 0 after epoch' in r.stdout, r.stdout
+    lines = r.stdout.splitlines(); top = next(i for i, l in enumerate(lines) if l.split()[:1] == ['epoch'])
+    rows = [l.split() for l in lines[top + 1:top + 4]]
+    assert len(rows) == 3 and all(len(x) == 5 for x in rows), r.stdout     # the epochs before the kill with values,
+    assert rows[0][-1] == 'kept', r.stdout                                  # those the checkpoint kept
     a, b = _records(whole), _records(killed)
     assert len(a) == len(b) == 1
     assert _comparable(b[0]) == _comparable(a[0])
