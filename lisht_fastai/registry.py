@@ -14,9 +14,9 @@ from .kernels import *
 from .activations import *
 
 # %% auto #0
-__all__ = ['ACTS', 'BLOCK_NAMES', 'NB11_SETUP', 'Act', 'register_act', 'known_acts', 'find_act', 'act_key', 'act_name', 'ActSpec',
-           'resolve_act', 'get_act', 'resolve_spec', 'parse_act', 'split_acts', 'spec_label', 'BlockEvidence',
-           'set_block', 'block_note', 'default_block', 'block_table']
+__all__ = ['ACTS', 'BLOCK_NAMES', 'NB11_SETUP', 'NB11_128', 'Act', 'register_act', 'known_acts', 'find_act', 'act_key',
+           'act_name', 'ActSpec', 'resolve_act', 'get_act', 'resolve_spec', 'parse_act', 'split_acts', 'spec_label',
+           'BlockEvidence', 'set_block', 'block_note', 'default_block', 'block_table']
 
 # %% ../nbs/00c_registry.ipynb #1c37770e
 @dataclass(frozen=True)
@@ -203,6 +203,7 @@ def spec_label(name, kwargs):
 # %% ../nbs/00c_registry.ipynb #51fe3a9b
 BLOCK_NAMES = {'clean': 'clean identity path', 'post': "the course's block (activation after the residual sum)"}
 NB11_SETUP = 'nb11: Imagenette, 64 px, 5 epochs'   # nbs/11_imagenette.ipynb, experiments/nb11_full
+NB11_128 = 'nb11: Imagenette, 128 px, 12 epochs, bf16'   # the thread's scale, experiments/nb11_128_bf16
 
 def _fmt_accs(a):
     a = np.asarray(a, dtype=float)
@@ -281,8 +282,9 @@ def block_note(
     if e is not None and e.block:
         if not e.block_evidence: return f"{BLOCK_NAMES[e.block]}, set for {e.name} without measurements"
         want = spec_label(e.name, sorted(spec.kwargs.items()))
-        x = next((x for x in e.block_evidence if x.setting == want), None)
-        if x is not None: return f"{BLOCK_NAMES[e.block]}, chosen for {e.name}: {x.summary()}, {x.source}"
+        xs = [x for x in e.block_evidence if x.setting == want]     # every measurement of this setting, each source
+        if xs: return f"{BLOCK_NAMES[e.block]}, chosen for {e.name}: " + '; '.join(f"{x.summary()}, {x.source}"
+                                                                                 for x in xs)
         x = e.block_evidence[0]
         return (f"{BLOCK_NAMES[e.block]}, chosen for {e.name} from {x.summary()}, {x.source}; {spec.factory()!r} "
                 f"itself was not measured")
