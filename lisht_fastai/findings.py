@@ -265,15 +265,18 @@ THREAD = {'relu': 88.6, LR16: 85.1, 'ftswish': 88.8, GR: 88.9}   # the thread's 
 def _bf16_twins(ev, fp):
     "The same runs in bf16 with statistics on every 10th batch (issue 29), beside their float32 twins: '' while none."
     if not (ev.root / 'nb11_128_bf16' / 'results.jsonl').exists(): return ''
-    bf = {RunConfig.from_dict(r['config']).label: r for r in ev.runs('nb11_128_bf16')
+    key = lambda r: (RunConfig.from_dict(r['config']).label, r['config']['seed'])   # a twin: same activation and seed
+    bf = {key(r): r for r in ev.runs('nb11_128_bf16')
           if r['config']['arch'] == 'xresnet34' and r['config'].get('precision') == 'bf16' and r['status'] == 'ok'}
-    pairs = [(k, bf[k], fp[k]) for k in ('relu', LR16) if k in bf and k in fp]
+    pairs = [(k, bf[key(fp[k])], fp[k]) for k in ('relu', LR16) if k in fp and key(fp[k]) in bf]
     if not pairs: return ''
     names = {'relu': 'ReLU', LR16: 'LightRelu(maxv=16)'}
     return ('; the same runs in bf16 (statistics every 10th batch): ' + ', '.join(
         f"{names[k]} {pc(b['final_accuracy'])}% ({(b['final_accuracy'] - f['final_accuracy']) * 100:+.2f} points)"
         for k, b, f in pairs))
 
+
+# %% ../nbs/05h_findings.ipynb #73ddd471
 def default_pair_128(ev):
     "Issue 29 (b): bf16 at 128 px, ReLU in the course's block and LightRelu(maxv=16) in the clean one (their defaults)."
     if not (ev.root / 'nb11_128_bf16' / 'results.jsonl').exists(): return [], []
@@ -293,6 +296,8 @@ def _default_pair_text(ev):
             f" Each in its default block (bf16, {how}): "
             f"**{acc_verdict(v, {})}**.")
 
+
+# %% ../nbs/05h_findings.ipynb #180ef503
 def claim_scale_128(ev):
     big = {RunConfig.from_dict(r['config']).label: r for r in ev.runs('nb11_128') if r['config']['arch'] == 'xresnet34'}
     n = min(len(x) for k, x in rows_of(ev.runs('nb11_128'), arch='xresnet34').items() if k in ('relu', LR16))
