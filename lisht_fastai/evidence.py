@@ -7,12 +7,13 @@ from __future__ import annotations
 import json, math
 from pathlib import Path
 import numpy as np
+from .registry import ACTS, NB11_SETUP, NB11_128, spec_label
 from .report import load_results, group_runs, run_outcome, CANNOT_TELL
 
 # %% auto #0
-__all__ = ['Evidence', 'rows_of', 'keep_measurements', 'pc', 'pts', 'sci', 'pv', 'n_of', 'md_table', 'by_seed', 'finals',
-           'firsts', 'seeds', 'outcome_counts', 'failed', 'mean_sd', 'trained_accs', 'drops', 'wins', 'acc_verdict',
-           'ci_pts', 'fisher']
+__all__ = ['EVIDENCE_FOLDERS', 'Evidence', 'rows_of', 'keep_measurements', 'block_evidence_gaps', 'pc', 'pts', 'sci', 'pv',
+           'n_of', 'md_table', 'by_seed', 'finals', 'firsts', 'seeds', 'outcome_counts', 'failed', 'mean_sd',
+           'trained_accs', 'drops', 'wins', 'acc_verdict', 'ci_pts', 'fisher']
 
 # %% ../nbs/05f_evidence.ipynb #78eb44b4
 class Evidence:
@@ -49,6 +50,39 @@ def keep_measurements(
         if k.keys() != r.keys() or not all(map(close, r)):
             raise AssertionError(f"{path}, line {i}: kept {k}, measured now {r} (eps {eps}): {again}")
     return 'checked'
+
+# %% ../nbs/05f_evidence.ipynb #fbb0a356
+EVIDENCE_FOLDERS = {NB11_SETUP: ('nb11_full', dict(epochs=5, size=64)),   # each BlockEvidence source: folder, settings
+                    NB11_128: ('nb11_128_bf16', dict(epochs=12, size=128, precision='bf16'))}
+
+def _block_accs(runs, setting, arch, want):
+    "The final accuracies (%) of `setting` in `arch` at the nb11 recipe's lr, in seed order, and their seeds."
+    rs = sorted((r for r in runs if r['status'] == 'ok' and r['config']['arch'] == arch and r['config']['lr'] == 1e-2
+                 and spec_label(r['config']['act'], sorted(r['config']['act_kwargs'].items())) == setting
+                 and (r['config']['recipe'], r['config']['subset']) == ('nb11', None)
+                 and all(r['config'].get(k, 'fp32') == v for k, v in want.items())), key=lambda r: r['config']['seed'])
+    return [r['final_accuracy'] * 100 for r in rs], [r['config']['seed'] for r in rs]
+
+def block_evidence_gaps(
+    root,           # the repository's experiments/ folder
+    evidence=None,  # BlockEvidence entries to check; None: every one in the registry
+):
+    "One line per place where the block evidence is not what the committed runs under `root` hold; [] when none."
+    if evidence is None: evidence = [x for e in dict.fromkeys(ACTS.values()) for x in e.block_evidence]
+    ev, out = Evidence(root), []
+    for x in evidence:
+        if x.source not in EVIDENCE_FOLDERS:
+            out.append(f"{x.setting}: unknown source {x.source!r}; known: {list(EVIDENCE_FOLDERS)}"); continue
+        folder, want = EVIDENCE_FOLDERS[x.source]
+        for block, arch in (('clean', 'xresnet34_clean'), ('post', 'xresnet34')):
+            accs, seeds = _block_accs(ev.runs(folder), x.setting, arch, want)
+            have = list(getattr(x, block))
+            if seeds != list(range(len(seeds))):
+                out.append(f"{x.setting} ({block}, {folder}): seeds {seeds} are not 0..n-1")
+            elif len(have) != len(accs) or not np.allclose(have, accs, atol=1e-3, rtol=0):
+                out.append(f"{x.setting} ({block}, {folder}): the registry quotes {have}, the runs hold "
+                           f"{[round(a, 3) for a in accs]}: update its set_block list in nbs/00c_registry.ipynb")
+    return out
 
 # %% ../nbs/05f_evidence.ipynb #c6eb005a
 def pc(v): return f"{v * 100:.2f}"

@@ -43,6 +43,12 @@ def test_saved_findings_tables_are_todays():
     assert not stale_cells(), f"stale findings tables {stale_cells()}: run `python tools/refresh_findings.py`"
 
 
+def test_registry_block_evidence_is_the_runs():
+    "The block evidence typed in the registry quotes every committed seed of its settings (a landed run means an edit)."
+    from lisht_fastai.evidence import block_evidence_gaps
+    assert block_evidence_gaps(ROOT / 'experiments') == []
+
+
 def test_readme_commands_are_the_ci_commands():
     "The install and test commands the README gives are the ones .ci/run runs."
     readme, ci = (ROOT / 'README.md').read_text(), (ROOT / '.ci' / 'run').read_text()

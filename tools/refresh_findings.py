@@ -3,6 +3,9 @@
     python tools/refresh_findings.py          # after committing a results line under experiments/
     python tools/refresh_findings.py --check  # exit 1 (and name the cells) where a saved table is not today's
 
+Both also check the block evidence the registry quotes against the runs (`block_evidence_gaps`), name what differs
+and exit 1: a new seed of a measured setting means editing the `set_block` list in nbs/00c_registry.ipynb.
+
 The findings tables (`lisht_fastai.findings`), and issue 29's pair in nb11, are printed by cells marked `#| output: asis` in nbs/index.ipynb,
 nbs/10_mnist_nb06.ipynb and nbs/11_imagenette.ipynb. Their saved outputs are what the docs and README.md show, so they
 must be rebuilt when the runs change; this runs just those cells (from nbs/, as the notebooks do) and saves their output.
@@ -57,9 +60,18 @@ def refresh():
     (ROOT / 'README.md').write_text(render_index())
 
 
+def block_gaps():
+    "Where the registry's typed block evidence (nbs/00c_registry.ipynb) differs from the committed runs."
+    from lisht_fastai.evidence import block_evidence_gaps
+    return block_evidence_gaps(ROOT / 'experiments')
+
+
 if __name__ == '__main__':
+    gaps = block_gaps()
+    for g in gaps: print(f"block evidence: {g}")
     if '--check' in sys.argv:
         bad = stale_cells()
         for nb, cid in bad: print(f"{nb}: the findings cell {cid} is not today's: run python tools/refresh_findings.py")
-        sys.exit(1 if bad else 0)
+        sys.exit(1 if bad or gaps else 0)
     refresh(); print("findings cells and README.md rebuilt")
+    sys.exit(1 if gaps else 0)
