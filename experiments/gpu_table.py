@@ -16,7 +16,7 @@ The data pipeline differs from the CPU one (`lisht-compare imagenette`, `imagene
 - CPU: fastai item transforms on PIL images read from disk every epoch by loader workers: `RandomResizedCrop(128,
   min_scale=0.35)` per image (for validation: resize to 152, centre-crop 128), `FlipItem(0.5)`, then `Normalize` with
   Imagenet stats on the batch; from whichever Imagenette copy `find_data` finds (`imagenette2-224` here).
-- here: the library's tensor pipeline (`pipeline='tensor'`, `lisht_fastai.data.tensor_folder_dls`) on
+- here: the library's tensor pipeline (`pipeline='tensor'`, `lisht_fastai.tensor_data.tensor_folder_dls`) on
   `imagenette2-128-webp` (the only copy small enough to travel), decoded once at `--px` (128) into a uint8 tensor
   that is cached and stays on the GPU; each batch is sliced from it and cropped (fastai's `RandomResizedCrop`
   distribution per image), flipped and normalised on the GPU, validation with fastai's centre crop. Crops come from
@@ -54,7 +54,7 @@ def plan(course=COURSE_ACTS, clean=CLEAN_ACTS, seeds=3, epochs=12, size=128, bs=
                            subset=subset, precision=precision, pipeline='tensor', stats_every=stats_every)
             for s in range(seeds) for arch, acts in blocks for a in acts]
 
-# --- the data: the library's tensor pipeline (lisht_fastai.data.tensor_folder_dls) --------------------------------------
+# --- the data: the library's tensor pipeline (lisht_fastai.tensor_data.tensor_folder_dls) -----------------------------
 def dry_subset(root):
     "The fraction of each class that leaves about 8 training images per class (the dry run's data)."
     _, files = image_folder_files(root)

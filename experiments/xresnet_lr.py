@@ -14,7 +14,7 @@ import torch
 from fastai.optimizer import Adam
 from fastai.callback.schedule import valley, slide, steep, minimum
 from lisht_fastai.registry import resolve_act, parse_act
-from lisht_fastai.data import imagenette_dls
+from lisht_fastai.folders import imagenette_dls
 from lisht_fastai.learner import lisht_learner
 from lisht_fastai.runs import seeded
 

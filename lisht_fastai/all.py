@@ -8,8 +8,8 @@ __all__ = ['MODULES']
 # %% ../nbs/09_all.ipynb #1dc30402
 import importlib
 # the chapters in reading order, which is also the layering: each module imports only those before it
-MODULES = ('cpu_loops', 'kernels', 'activations', 'registry', 'guard', 'stats', 'plots', 'data', 'tensor_data',
-           'models', 'learner', 'distrib', 'runs', 'store', 'report', 'compare', 'cli', 'evidence',
+MODULES = ('cpu_loops', 'kernels', 'activations', 'registry', 'guard', 'stats', 'plots', 'data', 'folders',
+           'tensor_data', 'models', 'learner', 'distrib', 'runs', 'store', 'report', 'compare', 'cli', 'evidence',
            'findings_mnist', 'findings')
 from .cpu_loops import *
 from .kernels import *
@@ -19,6 +19,7 @@ from .guard import *
 from .stats import *
 from .plots import *
 from .data import *
+from .folders import *
 from .tensor_data import *
 from .models import *
 from .learner import *

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 import matplotlib.pyplot as plt
 from .registry import *
-from .data import DATASETS
+from .folders import DATASETS
 from .tensor_data import PIPELINES
 from .learner import bf16_native
 from .models import XRESNETS

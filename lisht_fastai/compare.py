@@ -13,7 +13,7 @@ from fastai.torch_core import num_distrib, distrib_barrier
 from fastprogress.fastprogress import master_bar, progress_bar
 from fastcore.imports import IN_NOTEBOOK
 from .registry import *
-from .data import data_source
+from .folders import data_source
 from .distrib import is_rank0
 from .runs import *
 from .store import *

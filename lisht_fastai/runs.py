@@ -19,8 +19,8 @@ from fastai.torch_core import num_distrib, set_seed
 import lisht_fastai
 from .registry import *
 from fastai.data.core import DataLoaders
-from .data import (mnist_dls, imagenette_dls, image_folder_dls, imagenette_path, seed_dls, data_source,
-                               IMAGENETTE_CLASSES)
+from .data import mnist_dls, seed_dls
+from .folders import imagenette_dls, image_folder_dls, imagenette_path, data_source, IMAGENETTE_CLASSES
 from .tensor_data import tensor_folder_dls, PIPELINES
 from .learner import lisht_learner, suggested_lr, bf16_native
 from .models import xresnet_for

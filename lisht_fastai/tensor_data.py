@@ -14,8 +14,8 @@ from fastai.data.load import DataLoader
 from fastai.data.transforms import CategoryMap
 from fastai.torch_core import TensorCategory, TensorImage
 from fastai.vision.core import imagenet_stats
-from .data import (UnreadableImageError, image_folder_files, folder_fingerprint, stratified_subset,
-                               seed_dls)
+from .data import seed_dls
+from .folders import UnreadableImageError, image_folder_files, folder_fingerprint, stratified_subset
 
 # %% auto #0
 __all__ = ['PIPELINES', 'decoded_images', 'crop_mat', 'crop_boxes', 'crop_mats', 'valid_mats', 'TensorImageDL',

@@ -1,5 +1,5 @@
 """experiments/gpu_table.py (issue 23, part 3): its dry run on the CPU, its optimiser; and the library's tensor pipeline it
-uses (`lisht_fastai.data`: crops, validation crop, loader)."""
+uses (`lisht_fastai.tensor_data`: crops, validation crop, loader)."""
 import importlib.util, json, math, os, random, subprocess, sys
 from pathlib import Path
 import numpy as np, pytest, torch, torch.nn as nn

@@ -213,7 +213,8 @@ def test_wrong_parameter_types():
 
 
 def test_data_paths_that_do_not_exist(tmp_path):
-    from lisht_fastai.data import mnist_dls, imagenette_dls
+    from lisht_fastai.data import mnist_dls
+    from lisht_fastai.folders import imagenette_dls
     missing = tmp_path / 'nowhere'
     with pytest.raises(FileNotFoundError, match=r"nowhere"):
         mnist_dls(missing)
