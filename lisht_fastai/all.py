@@ -9,8 +9,8 @@ __all__ = ['MODULES']
 import importlib
 # the chapters in reading order, which is also the layering: each module imports only those before it
 MODULES = ('cpu_loops', 'kernels', 'activations', 'registry', 'guard', 'stats', 'plots', 'data', 'folders',
-           'tensor_data', 'models', 'learner', 'distrib', 'runs', 'store', 'report', 'compare', 'cli', 'evidence',
-           'findings_mnist', 'findings')
+           'tensor_data', 'models', 'learner', 'distrib', 'checkpoint', 'runs', 'store', 'report', 'compare', 'cli',
+           'evidence', 'findings_mnist', 'findings')
 from .cpu_loops import *
 from .kernels import *
 from .activations import *
@@ -24,6 +24,7 @@ from .tensor_data import *
 from .models import *
 from .learner import *
 from .distrib import *
+from .checkpoint import *
 from .runs import *
 from .store import *
 from .report import *

@@ -4,14 +4,14 @@
 
 # %% ../nbs/05a_runs.ipynb #0cbe978f
 from __future__ import annotations
-import ast, functools, hashlib, inspect, random, json, math, os, platform, subprocess, time
+import ast, functools, hashlib, inspect, json, math, os, platform, subprocess, time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, asdict, fields, replace
 from pathlib import Path
 import numpy as np, torch
 import fastai
 from fastai.callback.core import Callback
-from fastcore.basics import store_attr, patch
+from fastcore.basics import patch
 from fastai.callback.schedule import ParamScheduler, combine_scheds, SchedCos
 from fastai.optimizer import SGD, Adam
 from functools import partial
@@ -26,13 +26,13 @@ from .learner import lisht_learner, suggested_lr, bf16_native
 from .models import xresnet_for
 from .guard import NonFiniteError
 from .distrib import distrib_ctx
+from .checkpoint import Checkpoint, run_identity
 from . import kernels, cpu_loops
 from .kernels import kernel_mode
 
 # %% auto #0
 __all__ = ['COURSE_BASE_LR', 'COURSE_LR', 'RECIPES', 'NB11_LR', 'DEFAULT_BS', 'DEFAULT_SIZE', 'PRECISIONS', 'RESULTS_VERSION',
-           'CHECKPOINT_VERSION', 'RunConfig', 'kernel_version', 'seeded', 'run_env', 'EpochLog', 'course_sched',
-           'run_learner', 'rng_states', 'set_rng_states', 'Checkpoint', 'run_identity', 'run_one']
+           'RunConfig', 'kernel_version', 'seeded', 'run_env', 'EpochLog', 'course_sched', 'run_learner', 'run_one']
 
 # %% ../nbs/05a_runs.ipynb #376ef1c8
 COURSE_BASE_LR = 0.9     # the course's notebook-6 rate (plain SGD), ReLU's; an activation gets it times its lr_factor
@@ -302,78 +302,6 @@ def run_learner(
         fit = lambda l, start=0: l.fit_one_cycle(cfg.epochs, start_epoch=start)
     if cfg.precision == 'bf16': learn.to_bf16(channels_last=True)
     return learn, fit
-
-# %% ../nbs/05a_runs.ipynb #213c71e2
-def rng_states(dls=None):
-    "Every generator a run draws from: Python's, NumPy's, PyTorch's (CPU, CUDA) and each loader's own."
-    return dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
-                cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-                loaders=[(dl.rng.getstate(), dl.fake_l.generator.get_state() if dl.fake_l.generator is not None
-                          else None) for dl in (dls.loaders if dls is not None else [])])
-
-def set_rng_states(s, dls=None):
-    "Put back what `rng_states` saved."
-    random.setstate(s['python']); np.random.set_state(s['numpy']); torch.set_rng_state(s['torch'])
-    if s['cuda']: torch.cuda.set_rng_state_all(s['cuda'])
-    for dl, (r, g) in zip(dls.loaders if dls is not None else [], s['loaders']):
-        dl.rng.setstate(r)
-        if g is not None: dl.fake_l.generator.set_state(g)
-
-# %% ../nbs/05a_runs.ipynb #cd32df00
-CHECKPOINT_VERSION = 1
-_IDENTITY_SKIP = ('git', 'host', 'device_name')   # what may change between a kill and its resume
-
-class Checkpoint(Callback):
-    "Save a run's whole state after each finished epoch to `path`; `resume` picks it up after a kill."
-    order = 70                                   # after EpochLog (60): the saved rows include the epoch just ended
-    def __init__(self, path, identity, log, say=print):
-        store_attr('identity,log,say'); self.path, self.start, self.pending, self.prior = Path(path), 0, None, 0.
-    def before_fit(self): self.t0, self.trained = time.perf_counter(), False
-    def before_train(self):
-        self.trained = True
-        if self.pending is None: return
-        ck, self.pending = self.pending, None     # the first epoch after the checkpoint: stand where the run stood
-        self.learn.train_iter = ck['train_iter']
-        sm = self.learn.recorder.smooth_loss; sm.count, sm.val = ck['smooth_loss']   # train_loss: smoothed over epochs
-        if hasattr(self.learn, 'activation_stats'): self.learn.activation_stats.load_state_dict(ck['stats'])
-        set_rng_states(ck['rng'], self.dls)
-    @property
-    def seconds(self): return self.prior + (time.perf_counter() - self.t0 if hasattr(self, 't0') else 0.)
-    def after_epoch(self):
-        if not self.trained: return                # an epoch fastai skipped on the way to `start_epoch`
-        self.trained = False
-        st = getattr(self.learn, 'activation_stats', None)
-        ck = dict(version=CHECKPOINT_VERSION, identity=self.identity, epoch=self.epoch + 1,
-                  train_iter=self.learn.train_iter, model=self.learn.model.state_dict(),
-                  smooth_loss=(self.learn.recorder.smooth_loss.count, self.learn.recorder.smooth_loss.val),
-                  opt=self.learn.opt.state_dict(), rng=rng_states(self.dls), rows=self.log.rows,
-                  stats=st.state_dict() if st is not None else None, seconds=self.seconds)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + '.tmp')
-        torch.save(ck, tmp); os.replace(tmp, self.path)   # a kill mid-save leaves the old checkpoint whole
-
-# %% ../nbs/05a_runs.ipynb #37d5d717
-@patch
-def resume(self:Checkpoint, learn):
-    "Load the model and optimiser of a matching checkpoint into `learn`; return the number of finished epochs."
-    if not self.path.exists(): return 0
-    try: ck = torch.load(self.path, map_location='cpu', weights_only=False)   # our own file: RNG states inside
-    except Exception as e:
-        self.say(f"checkpoint {self.path} is unreadable ({type(e).__name__}): starting afresh"); return 0
-    if ck.get('version') != CHECKPOINT_VERSION or ck.get('identity') != self.identity:
-        diff = sorted(k for k in set(self.identity) | set(ck.get('identity') or {})
-                      if (ck.get('identity') or {}).get(k) != self.identity.get(k))
-        self.say(f"checkpoint {self.path} belongs to another run or set-up (differs in {diff}): starting afresh")
-        return 0
-    learn.model.load_state_dict(ck['model'])
-    learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
-    self.log.rows, self.prior, self.start, self.pending = list(ck['rows']), ck['seconds'], ck['epoch'], ck
-    if 'activation_stats' in learn.cbs.attrgot('name'): learn.activation_stats.load_state_dict(ck['stats'])
-    return self.start
-
-def run_identity(cfg, env, deterministic):
-    "What a checkpoint must share with the run resuming it: the exact config and the set-up that trains it."
-    return {'key': cfg.key, 'deterministic': deterministic, **{k: v for k, v in env.items() if k not in _IDENTITY_SKIP}}
 
 # %% ../nbs/05a_runs.ipynb #146a2cc1
 def run_one(

@@ -69,9 +69,9 @@ def test_every_chapter_is_in_all():
     assert mods == set(MODULES), f"modules not listed in lisht_fastai.all.MODULES: {mods ^ set(MODULES)}"
 
 
-# Two modules grew past 400 lines in session 9 (the tensor pipeline's wiring, bf16, sampled statistics); each is allowed
-# its size then, no more, until issue 33 splits it (data: MNIST / image folders; runs: the run / its checkpoint).
-OVER_LIMIT = {'runs': 412}
+# A module allowed past 400 lines, with its size then and the reason; none since session 12 split data (MNIST / image
+# folders) and runs (the run / its checkpoint).
+OVER_LIMIT = {}
 
 
 @pytest.mark.parametrize('mod', sorted(_sources()))

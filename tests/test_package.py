@@ -77,7 +77,8 @@ def test_public_api_parameters_are_documented():
     import dataclasses, importlib, inspect
     from fastcore.docments import docments
     missing = []
-    for mod in ('activations', 'stats', 'data', 'folders', 'tensor_data', 'models', 'learner', 'compare', 'distrib'):
+    for mod in ('activations', 'stats', 'data', 'folders', 'tensor_data', 'models', 'learner', 'compare', 'distrib',
+                'checkpoint'):
         m = importlib.import_module(f'lisht_fastai.{mod}')
         for name in m.__all__:
             obj = getattr(m, name)
