@@ -298,8 +298,8 @@ def _default_pair_text(ev):
     if not lr16: return "; each in its default block in bf16 (LightRelu(maxv=16) clean): not run yet", ""
     v = verdict(relu + lr16, 'relu', LR16); n = v['accuracy_n']
     how = n_of(n, 'seed pair') if v['paired'] else f"{n[0]} vs {n[1]} runs, unpaired"
-    return (f"; each in its default block in bf16 (ReLU course, LightRelu(maxv=16) clean): ReLU {finals(relu)}, "
-            f"LightRelu(maxv=16) {finals(lr16)} ({seeds(lr16)})",
+    return (f"; each in its default block in bf16 (ReLU course, LightRelu(maxv=16) clean): ReLU {finals(relu)} "
+            f"({seeds(relu)}), LightRelu(maxv=16) {finals(lr16)} ({seeds(lr16)})",
             f" Each in its default block (bf16, {how}): "
             f"**{acc_verdict(v, {})}**.")
 
