@@ -10,7 +10,7 @@ import importlib
 # the chapters in reading order, which is also the layering: each module imports only those before it
 MODULES = ('cpu_loops', 'kernels', 'activations', 'registry', 'guard', 'stats', 'plots', 'data', 'folders',
            'tensor_data', 'models', 'learner', 'distrib', 'checkpoint', 'runs', 'store', 'report', 'compare', 'cli',
-           'evidence', 'findings_mnist', 'findings')
+           'evidence', 'findings_mnist', 'findings', 'scale128')
 from .cpu_loops import *
 from .kernels import *
 from .activations import *
@@ -33,5 +33,6 @@ from .cli import *
 from .evidence import *
 from .findings_mnist import *
 from .findings import *
+from .scale128 import *
 # nbdev writes `__all__ = []` for a module of imports only; re-export every submodule's public names instead
 __all__ = [n for m in MODULES for n in importlib.import_module(f'lisht_fastai.{m}').__all__]

@@ -6,14 +6,14 @@
 from __future__ import annotations
 import numpy as np
 from .runs import RunConfig
-from .report import group_runs, verdict, run_outcome, verdict_text, results_table, format_table
+from .report import group_runs, verdict, run_outcome
 from .evidence import *
 from .findings_mnist import *
 
 # %% auto #0
 __all__ = ['THREAD', 'CLAIMS', 'COLUMNS', 'claim_fixed_points', 'claim_ranking_64', 'claim_fast_start', 'claim_smooth',
            'claim_clamp16', 'claim_raw_lisht', 'claim_bn', 'claim_lr_xresnet', 'claim_ftswish', 'default_pair_128',
-           'claim_scale_128', 'default_pair_markdown', 'findings_table', 'findings_markdown']
+           'claim_scale_128', 'findings_table', 'findings_markdown']
 
 # %% ../nbs/05h_findings.ipynb #6ee4d076
 def _blocks(ev, lr=0.01):
@@ -333,18 +333,6 @@ def claim_scale_128(ev):
                         f"{'Changes' if shrinks else 'Does not change'} the 64 px reading** for LightRelu(maxv=16): "
                         f"at 128 px over {len(r['epochs'])} epochs its {min(d64) * 100:.0f}–{max(d64) * 100:.0f}-point "
                         f"course-block deficit {'shrinks' if shrinks else 'is'} to {gap * 100:.2f}.{pair[1]}")
-
-# %% ../nbs/05h_findings.ipynb #c75df06e
-def default_pair_markdown(
-    root='experiments', # the folder of the committed runs
-):
-    "Issue 29 (b) in Markdown: the verdict in words and the pair's results table, or what has not run yet."
-    relu, lr16 = default_pair_128(Evidence(root))
-    if not lr16: return (f"ReLU in the course's block: {n_of(len(relu), 'bf16 run')} stored; LightRelu(maxv=16) in the "
-                         f"clean block: none yet.")
-    v = verdict(relu + lr16, 'relu', LR16)
-    return (verdict_text(v, {'relu': 'ReLU', LR16: 'LightRelu(maxv=16)'}) + '\n\n'
-            + md_table(format_table(results_table(relu + lr16))))
 
 # %% ../nbs/05h_findings.ipynb #ae5ad45f
 CLAIMS = (claim_mnist_accuracy, claim_min_activations, claim_clamp, claim_halve_lr, claim_fixed_points,
