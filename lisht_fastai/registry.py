@@ -264,7 +264,7 @@ for _n, _ev in [('relu', [('relu', (74.599, 74.089, 74.701), (76.764, 76.535))])
                 ('generalrelu', [('generalrelu(leak=0.1, maxv=6, sub=0.4)', (72.994,), (76.764,))]),
                 ('lightrelu', [('lightrelu(maxv=16)', (70.675, 73.605, 74.344), (42.318, 35.363)),
                                ('lightrelu(maxv=8)', (72.357,), (39.338,)),
-                               ('lightrelu(maxv=16)', (83.516, 84.000), (81.707,), NB11_128)]),
+                               ('lightrelu(maxv=16)', (83.516, 84.000, 84.178), (81.707,), NB11_128)]),
                 ('lisht', [('lisht', (72.739,), (50.064,))]), ('ftswish', [('ftswish', (74.115,), (69.885,))])]:
     set_block(_n, [BlockEvidence(*x) for x in _ev])
 
