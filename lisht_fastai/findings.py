@@ -11,9 +11,9 @@ from .evidence import *
 from .findings_mnist import *
 
 # %% auto #0
-__all__ = ['THREAD', 'CLAIMS', 'COLUMNS', 'claim_fixed_points', 'claim_ranking_64', 'claim_fast_start', 'claim_smooth',
-           'claim_clamp16', 'claim_raw_lisht', 'claim_bn', 'claim_lr_xresnet', 'claim_ftswish', 'default_pair_128',
-           'claim_scale_128', 'findings_table', 'findings_markdown']
+__all__ = ['THREAD', 'CLAIMS', 'COLUMNS', 'course_runs_128', 'claim_fixed_points', 'claim_ranking_64', 'claim_fast_start',
+           'claim_smooth', 'claim_clamp16', 'claim_raw_lisht', 'claim_bn', 'claim_lr_xresnet', 'claim_ftswish',
+           'default_pair_128', 'claim_scale_128', 'findings_table', 'findings_markdown']
 
 # %% ../nbs/05h_findings.ipynb #6ee4d076
 def _blocks(ev, lr=0.01):
@@ -29,12 +29,19 @@ def _blocks(ev, lr=0.01):
         out[b] = rows
     return out
 
+def course_runs_128(ev, folder, precision):
+    "The course block's 128 px runs at lr 1e-2 in `folder` in `precision`: {activation label: runs in seed order}."
+    if not (ev.root / folder / 'results.jsonl').exists(): return {}
+    out = {}
+    for r in by_seed(ev.runs(folder)):
+        c = r['config']
+        if (c['arch'], c['lr'], c['size'], c.get('precision', 'fp32')) == ('xresnet34', 0.01, 128, precision):
+            out.setdefault(RunConfig.from_dict(c).label, []).append(r)
+    return out
+
 def _fp32_128(ev):
     "The float32 128 px runs in the course block (experiments/nb11_128): {label: the run of the lowest seed}."
-    out = {}
-    for r in sorted(ev.runs('nb11_128'), key=lambda r: r['config']['seed']):
-        if r['config']['arch'] == 'xresnet34': out.setdefault(RunConfig.from_dict(r['config']).label, r)
-    return out
+    return {k: rs[0] for k, rs in course_runs_128(ev, 'nb11_128', 'fp32').items()}
 
 # %% ../nbs/05h_findings.ipynb #0b189d2e
 def _init_measures(ev):

@@ -4,11 +4,10 @@
 
 # %% ../nbs/05i_scale128.ipynb #662d2e9e
 from __future__ import annotations
-from .runs import RunConfig
 from .report import verdict, verdict_text, results_table, format_table
-from .evidence import Evidence, md_table, pc, seeds, finals, by_seed, n_of
+from .evidence import Evidence, md_table, pc, seeds, finals, n_of
 from .findings_mnist import GR, LR16, LR8
-from .findings import THREAD, default_pair_128
+from .findings import THREAD, default_pair_128, course_runs_128
 
 # %% auto #0
 __all__ = ['THREAD_ROWS', 'default_pair_markdown', 'thread_table_128', 'thread_table_markdown']
@@ -29,16 +28,6 @@ def default_pair_markdown(
 THREAD_ROWS = {'relu': 'ReLU', GR: 'GeneralRelu(.1, .4, 6)', 'ftswish': 'FTSwish', LR16: 'LightRelu(maxv=16)',
                'lisht': 'LiSHT (raw)', LR8: 'LightRelu(maxv=8)'}   # the thread's rows, then two more
 
-def _course_128(ev, folder, precision):
-    "The course block's 128 px runs at lr 1e-2 in `folder` in `precision`: {activation label: runs in seed order}."
-    if not (ev.root / folder / 'results.jsonl').exists(): return {}
-    out = {}
-    for r in by_seed(ev.runs(folder)):
-        c = r['config']
-        if (c['arch'], c['lr'], c['size'], c.get('precision', 'fp32')) == ('xresnet34', 0.01, 128, precision):
-            out.setdefault(RunConfig.from_dict(c).label, []).append(r)
-    return out
-
 def _accs(rs):
     "'87.41/87.21% (seeds 0–1)'; a run that did not train shows its status; 'not run yet' when there is none."
     if not rs: return 'not run yet'
@@ -47,7 +36,7 @@ def _accs(rs):
 
 def thread_table_128(ev):
     "The thread's 128 px table beside ours: per activation, the thread's figure and our course-block runs (fp32, bf16)."
-    fp, bf = _course_128(ev, 'nb11_128', 'fp32'), _course_128(ev, 'nb11_128_bf16', 'bf16')
+    fp, bf = course_runs_128(ev, 'nb11_128', 'fp32'), course_runs_128(ev, 'nb11_128_bf16', 'bf16')
     return [dict(activation=name, thread=f"{THREAD[k]:.1f}%" if k in THREAD else 'not in its table',
                  fp32=_accs(fp.get(k, [])), bf16=_accs(bf.get(k, []))) for k, name in THREAD_ROWS.items()]
 
